@@ -1,0 +1,90 @@
+"""Configuration classes. Values are read from the environment when create_app() runs."""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+class Config:
+    TESTING = False
+    DEBUG = False
+
+    def __init__(self):
+        env = os.environ
+        self.SECRET_KEY = env.get("SECRET_KEY", "dev-only-not-secret")
+        self.SQLALCHEMY_DATABASE_URI = env.get(
+            "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'quota.db'}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Links in e-mails are built from this, never from the Host header.
+        self.BASE_URL = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.UPLOAD_DIR = env.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
+        self.MAX_UPLOAD_BYTES = int(env.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
+        self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 60 * 1024 * 1024))
+        self.MAIL_SERVER = env.get("MAIL_SERVER", "")
+        self.MAIL_PORT = int(env.get("MAIL_PORT", 587))
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD", "")
+        self.MAIL_USE_TLS = env.get("MAIL_USE_TLS", "1") == "1"
+        self.MAIL_SENDER = env.get("MAIL_SENDER", "Quota DNFP <no-reply@quota.ml>")
+        self.MAIL_TO_CONSOLE = env.get("MAIL_TO_CONSOLE", "1") == "1"
+        self.HUEY_URL = env.get("HUEY_URL", f"sqlite:///{BASE_DIR / 'instance' / 'huey.db'}")
+        self.IMPORT_MAX_ROWS = int(env.get("IMPORT_MAX_ROWS", 200_000))
+        # Argon2id parameters (OWASP: m=19 MiB, t=2, p=1 at least); a change rehashes at login.
+        self.ARGON2_TIME_COST = int(env.get("ARGON2_TIME_COST", 3))
+        self.ARGON2_MEMORY_KIB = int(env.get("ARGON2_MEMORY_KIB", 65536))
+        self.ARGON2_PARALLELISM = int(env.get("ARGON2_PARALLELISM", 1))
+        self.PASSWORD_RESET_TTL_MINUTES = int(env.get("PASSWORD_RESET_TTL_MINUTES", 30))
+        # Attempts allowed per window, per account and per address.
+        self.RATE_LIMIT_ATTEMPTS = int(env.get("RATE_LIMIT_ATTEMPTS", 10))
+        self.RATE_LIMIT_WINDOW_SECONDS = int(env.get("RATE_LIMIT_WINDOW_SECONDS", 900))
+        self.CONSENT_VERSION = env.get("CONSENT_VERSION", "2026-01")
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = False
+        self.PERMANENT_SESSION_LIFETIME = int(env.get("SESSION_LIFETIME_SECONDS", 8 * 3600))
+        self.REMEMBER_COOKIE_DURATION = 0
+        self.WTF_CSRF_TIME_LIMIT = 8 * 3600
+        self.BABEL_DEFAULT_LOCALE = "fr"
+        self.BABEL_DEFAULT_TIMEZONE = "UTC"  # Bamako time is UTC all year.
+        self.LANGUAGES = ["fr", "en"]
+        self.PAGE_SIZE = 50
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+
+    def __init__(self):
+        super().__init__()
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL_ACTIVE", "sqlite://")
+        self.WTF_CSRF_ENABLED = False
+        self.SERVER_NAME = None
+        # Cheap hashing keeps the suite fast; production parameters are tested separately.
+        self.ARGON2_TIME_COST = 1
+        self.ARGON2_MEMORY_KIB = 1024
+        self.MAIL_SERVER = ""
+        self.MAIL_TO_CONSOLE = False
+        self.HUEY_IMMEDIATE = True
+
+
+class ProductionConfig(Config):
+    def __init__(self):
+        missing = [k for k in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(k)]
+        if missing:
+            raise RuntimeError(
+                "Configuration incomplète : définir " + ", ".join(missing) + " dans l'environnement."
+            )
+        super().__init__()
+        self.SESSION_COOKIE_SECURE = True
+        self.MAIL_TO_CONSOLE = os.environ.get("MAIL_TO_CONSOLE", "0") == "1"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

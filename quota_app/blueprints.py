@@ -1,0 +1,17 @@
+"""Every blueprint of the application, registered in one place."""
+
+
+def register_blueprints(app):
+    from .amci.views import bp as amci_bp
+    from .applications.views import bp as applications_bp
+    from .auth.views import bp as auth_bp
+    from .campaigns.views import bp as campaigns_bp
+    from .committee.views import bp as committee_bp
+    from .main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(applications_bp, url_prefix="/candidat")
+    app.register_blueprint(campaigns_bp, url_prefix="/gestion")
+    app.register_blueprint(committee_bp, url_prefix="/comite")
+    app.register_blueprint(amci_bp, url_prefix="/amci")

@@ -1,0 +1,13 @@
+"""Flask commands. Thin: parse, call a service, commit once, print in French."""
+import click
+from flask import current_app
+
+from .extensions import db
+
+
+def register_cli(app):
+    from .auth.cli import create_user
+    from .seed.cli import seed_demo
+
+    app.cli.add_command(create_user)
+    app.cli.add_command(seed_demo)

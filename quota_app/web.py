@@ -1,0 +1,73 @@
+"""Error pages, template helpers and the navigation each role sees."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime, gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from .errors import DomainError
+
+# The navigation per role: (endpoint, label). Labels are translated when rendered.
+NAVIGATION = {
+    "applicant": [("applications.home", "Mon dossier")],
+    "manager": [
+        ("campaigns.home", "Campagnes"),
+    ],
+    "committee": [("committee.home", "Mes dossiers à noter")],
+    "amci": [("amci.home", "Listes AMCI")],
+    "admin": [("auth.admin_users", "Comptes")],
+}
+
+
+def nav_items():
+    if not current_user.is_authenticated:
+        return []
+    return [(endpoint, _(label)) for endpoint, label in NAVIGATION.get(current_user.role, [])]
+
+
+def mask(value: str | None, keep: int = 3) -> str:
+    """Show only the last characters of an identity number in lists."""
+    if not value:
+        return ""
+    return "•" * max(len(value) - keep, 0) + value[-keep:]
+
+
+def init_web(app):
+    from flask_babel import get_locale
+
+    app.jinja_env.globals.update(nav_items=nav_items, current_locale=lambda: str(get_locale() or 'fr'))
+    app.jinja_env.filters.update(
+        mask=mask,
+        date_fr=lambda d: format_date(d, "dd/MM/yyyy") if d else "",
+        datetime_fr=lambda d: format_datetime(d, "dd/MM/yyyy HH:mm") if d else "",
+    )
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return render_template("errors/403.html"), 403
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return render_template("errors/405.html"), 405
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return render_template("errors/413.html"), 413
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return render_template("errors/500.html"), 500
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(DomainError)
+    def domain_error(error):
+        # A domain refusal that a view did not handle itself: show it and go back.
+        flash(error.message, "error")
+        target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("main.index")
+        return redirect(target)
