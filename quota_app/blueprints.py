@@ -8,6 +8,7 @@ def register_blueprints(app):
     from .campaigns.views import bp as campaigns_bp
     from .committee.views import bp as committee_bp
     from .main.views import bp as main_bp
+    from .notifications.views import bp as notifications_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -15,3 +16,4 @@ def register_blueprints(app):
     app.register_blueprint(campaigns_bp, url_prefix="/gestion")
     app.register_blueprint(committee_bp, url_prefix="/comite")
     app.register_blueprint(amci_bp, url_prefix="/amci")
+    app.register_blueprint(notifications_bp, url_prefix="/messages")

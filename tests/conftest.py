@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from config import TestingConfig
@@ -66,6 +67,15 @@ def database_url(tmp_path_factory):
         yield f"sqlite:///{path}", {}
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets an application context of its own, as in production, even while the
+    test holds one (otherwise `g` and the database session would leak between requests)."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     from quota_app import create_app
@@ -78,9 +88,11 @@ def app(database_url, tmp_path_factory):
     config.UPLOAD_DIR = str(tmp_path_factory.mktemp("uploads"))
     config.HUEY_URL = f"sqlite:///{tmp_path_factory.mktemp('huey') / 'huey.db'}"
     application = create_app(config)
+    application.test_client_class = IsolatedClient
     with application.app_context():
         db.create_all()
-        yield application
+    yield application
+    with application.app_context():
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
@@ -108,7 +120,7 @@ def _clean_tables(request):
 def db(app):
     from quota_app.extensions import db as database
 
-    with app.test_request_context():
+    with app.app_context():
         yield database
         database.session.rollback()
 
@@ -129,6 +141,10 @@ def make_user(app):
     counter = {"n": 0}
 
     def factory(role="manager", email=None, password="Motdepasse-solide-2026", full_name=None, active=True):
+        with app.app_context():
+            return _make(role, email, password, full_name, active)
+
+    def _make(role, email, password, full_name, active):
         counter["n"] += 1
         user = User(
             email=email or f"{role}{counter['n']}@exemple.ml",
@@ -140,6 +156,8 @@ def make_user(app):
         )
         database.session.add(user)
         database.session.commit()
+        database.session.refresh(user)
+        database.session.expunge(user)
         return user
 
     return factory
@@ -165,6 +183,7 @@ def reference(app):
     from quota_app.extensions import db as database
     from quota_app.seed.reference import seed_reference
 
-    seed_reference()
-    database.session.commit()
+    with app.app_context():
+        seed_reference()
+        database.session.commit()
     return True
