@@ -11,10 +11,11 @@ NAVIGATION = {
     "applicant": [("applications.home", "Mon dossier")],
     "manager": [
         ("campaigns.home", "Campagnes"),
+        ("notifications.outbox", "Messages envoyés"),
     ],
     "committee": [("committee.home", "Mes dossiers à noter")],
     "amci": [("amci.home", "Listes AMCI")],
-    "admin": [("auth.admin_users", "Comptes")],
+    "admin": [("auth.admin_users", "Comptes"), ("notifications.outbox", "Messages envoyés")],
 }
 
 

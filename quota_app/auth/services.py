@@ -16,7 +16,7 @@ from ..errors import Conflict, DomainError, NotAllowed, ValidationFailed
 from ..extensions import db
 from ..timeutil import utcnow
 from . import ratelimit
-from .models import ROLE_LABELS, ROLES, STAFF_ROLES, Consent, PasswordResetToken, User
+from .models import ROLES, STAFF_ROLES, Consent, PasswordResetToken, User
 from .passwords import burn_time, hash_password, needs_rehash, verify_password
 from .session import new_session_token, rotate_session_token
 
@@ -230,10 +230,6 @@ def change_role(actor, user: User, role: str) -> None:
     user.role = role
     rotate_session_token(user)
     record(actor, "user.change_role", user, before={"role": before}, after={"role": role})
-
-
-def role_label(role: str) -> str:
-    return ROLE_LABELS.get(role, role)
 
 
 def _token_hash(token: str) -> str:

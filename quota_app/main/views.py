@@ -24,6 +24,10 @@ def set_language():
     if lang in ("fr", "en"):
         session["lang"] = lang
         if current_user.is_authenticated and current_user.locale != lang:
+            from ..audit.services import record
+
+            record(current_user, "user.locale", current_user, before={"locale": current_user.locale},
+                   after={"locale": lang}, ip_address=request.remote_addr)
             current_user.locale = lang
             db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("main.index"))

@@ -1,4 +1,6 @@
 """The outbox: every message the application sent or kept, for managers and administrators."""
+import re
+
 from flask import Blueprint, abort, current_app, render_template, request
 
 from ..extensions import db
@@ -27,4 +29,11 @@ def detail(message_id: int):
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
         abort(404)
-    return render_template("notifications/detail.html", message=message)
+    return render_template("notifications/detail.html", message=message, body=redact(message.body))
+
+
+def redact(body: str) -> str:
+    """Hide one-time secrets (password reset links): a manager must not be able to use them."""
+    from ..auth.services import RESET_PATH
+
+    return re.sub(re.escape(RESET_PATH) + r"\S+", RESET_PATH + "[masqué]", body or "")
