@@ -1,0 +1,283 @@
+"""Typed cell parsers. Each returns (value, error) where error is a French message or None.
+
+An empty cell (None, "" or spaces only) gives (None, None): whether a value is required is
+decided by the column spec, not by the parser.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterable, Mapping
+
+from .headers import normalise_header
+
+Result = tuple[Any, "str | None"]
+
+_SPACES = re.compile(r"\s+")
+_THOUSANDS_SPACES = ("\u00a0", "\u202f", "\u2009", " ", "'")
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+def is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+# --- text --------------------------------------------------------------------------------------
+
+def parse_text(value: Any, max_length: int | None = None) -> Result:
+    """Trims, collapses inner spaces (including non-breaking ones); numbers become text."""
+    if is_empty(value):
+        return None, None
+    if isinstance(value, bool):
+        text = "Oui" if value else "Non"
+    elif isinstance(value, float):
+        text = _number_text(value)
+    elif isinstance(value, dt.datetime):
+        text = value.strftime("%d/%m/%Y %H:%M") if value.time() != dt.time() else value.strftime("%d/%m/%Y")
+    elif isinstance(value, dt.date):
+        text = value.strftime("%d/%m/%Y")
+    else:
+        text = str(value)
+    text = _SPACES.sub(" ", text.replace("\u00a0", " ").replace("\u202f", " ")).strip()
+    if max_length is not None and len(text) > max_length:
+        return None, f"Texte trop long ({len(text)} caractères, maximum {max_length})."
+    return text, None
+
+
+# --- numbers -----------------------------------------------------------------------------------
+
+def _to_decimal(value: Any) -> Decimal | None:
+    """Decimal from a number or a French/English formatted text, or None if unreadable."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        return Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    for sep in _THOUSANDS_SPACES:
+        text = text.replace(sep, "")
+    if "," in text and "." in text:
+        # the last one is the decimal separator, the other groups thousands
+        if text.rfind(",") > text.rfind("."):
+            text = text.replace(".", "").replace(",", ".")
+        else:
+            text = text.replace(",", "")
+    elif text.count(",") == 1:
+        text = text.replace(",", ".")
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def _bounds(number, min_value, max_value) -> str | None:
+    if min_value is not None and number < min_value:
+        return f"La valeur doit être supérieure ou égale à {min_value}."
+    if max_value is not None and number > max_value:
+        return f"La valeur doit être inférieure ou égale à {max_value}."
+    return None
+
+
+def parse_integer(value: Any, min_value: int | None = None, max_value: int | None = None) -> Result:
+    """1234, 1234.0 (calamine), "1 234", "1234,0" -> 1234; 12.5 is refused."""
+    if is_empty(value):
+        return None, None
+    number = _to_decimal(value)
+    if number is None:
+        return None, f"Nombre entier attendu (valeur lue : « {value} »)."
+    if number != number.to_integral_value():
+        return None, f"Nombre entier attendu, sans décimales (valeur lue : « {value} »)."
+    result = int(number)
+    error = _bounds(result, min_value, max_value)
+    return (None, error) if error else (result, None)
+
+
+def parse_decimal(value: Any, min_value: float | None = None, max_value: float | None = None,
+                  places: int | None = None) -> Result:
+    """12.5, "12,5", "1 234,5" -> Decimal. `places` limits the number of decimals."""
+    if is_empty(value):
+        return None, None
+    number = _to_decimal(value)
+    if number is None:
+        return None, f"Nombre attendu, par exemple 12,5 (valeur lue : « {value} »)."
+    if places is not None:
+        exponent = number.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > places:
+            return None, f"Au plus {places} chiffre(s) après la virgule (valeur lue : « {value} »)."
+    error = _bounds(number, min_value, max_value)
+    return (None, error) if error else (number, None)
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+_DATE_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
+_DATE_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+
+
+def _make_date(year: int, month: int, day: int, raw: Any) -> Result:
+    try:
+        result = dt.date(year, month, day)
+    except ValueError:
+        return None, f"Date inexistante : « {raw} »."
+    if not MIN_YEAR <= result.year <= MAX_YEAR:
+        return None, f"Date hors des limites ({MIN_YEAR}–{MAX_YEAR}) : « {raw} »."
+    return result, None
+
+
+def parse_date(value: Any) -> Result:
+    """Excel dates, serial numbers, "dd/mm/yyyy", "dd-mm-yyyy", "dd.mm.yyyy", "yyyy-mm-dd"."""
+    if is_empty(value):
+        return None, None
+    if isinstance(value, dt.datetime):
+        return _make_date(value.year, value.month, value.day, value.strftime("%d/%m/%Y"))
+    if isinstance(value, dt.date):
+        return _make_date(value.year, value.month, value.day, value.strftime("%d/%m/%Y"))
+    if isinstance(value, bool):
+        return None, "Date attendue au format jj/mm/aaaa."
+    if isinstance(value, (int, float)):
+        serial = float(value)
+        if not 1 <= serial < 2958466:
+            return None, f"Date attendue au format jj/mm/aaaa (valeur lue : « {value} »)."
+        if serial < 61:  # Excel's 1900 leap-year bug: serials before 1 March 1900 are off by one
+            serial += 1
+        moment = EXCEL_EPOCH + dt.timedelta(days=int(serial))
+        return _make_date(moment.year, moment.month, moment.day, value)
+    text = str(value).strip()
+    match = _DATE_YMD.fullmatch(text)
+    if match:
+        return _make_date(int(match.group(1)), int(match.group(2)), int(match.group(3)), text)
+    match = _DATE_DMY.fullmatch(text)
+    if match:
+        if len(match.group(3)) != 4:
+            return None, f"Année sur 4 chiffres attendue (jj/mm/aaaa) : « {text} »."
+        return _make_date(int(match.group(3)), int(match.group(2)), int(match.group(1)), text)
+    return None, f"Date attendue au format jj/mm/aaaa (valeur lue : « {text} »)."
+
+
+# --- identity ----------------------------------------------------------------------------------
+
+_PHONE_JUNK = re.compile(r"[\s.\-/()\u00a0\u202f]")
+
+
+def parse_phone_ml(value: Any) -> Result:
+    """Malian number: 8 digits, with or without +223 / 00223 -> "+223XXXXXXXX"."""
+    if is_empty(value):
+        return None, None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    raw = str(value).strip()
+    text = _PHONE_JUNK.sub("", raw)
+    if text.startswith("+223"):
+        digits = text[4:]
+    elif text.startswith("00223"):
+        digits = text[5:]
+    elif text.startswith("223") and len(text) == 11:
+        digits = text[3:]
+    else:
+        digits = text
+    if not digits.isascii() or not digits.isdigit() or len(digits) != 8:
+        return None, (
+            f"Numéro de téléphone malien invalide : « {raw} ». 8 chiffres attendus, "
+            "avec ou sans +223 (ex. +223 76 12 34 56)."
+        )
+    return "+223" + digits, None
+
+
+_NINA_SHAPE = re.compile(r"\d{14}[A-Z]")
+
+
+def parse_nina(value: Any) -> Result:
+    """NINA: 15 characters, 14 digits (nationality 1, sex 1, birth year 2, locality 7,
+    sequence 3) then a check letter. Spaces and dashes removed, letters uppercased.
+    Only the shape is checked: the check letter's algorithm is not public."""
+    if is_empty(value):
+        return None, None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    raw = str(value).strip()
+    text = re.sub(r"[\s\-.\u00a0\u202f]", "", raw).upper()
+    if not _NINA_SHAPE.fullmatch(text):
+        return None, (
+            f"NINA invalide : « {raw} ». Il faut 15 caractères : 14 chiffres puis une lettre "
+            "(ex. 12345678901234A)."
+        )
+    return text, None
+
+
+def nina_birth_year_warning(nina: str | None, birth_date: dt.date | None) -> str | None:
+    """A warning (not an error) when the NINA's birth-year digits contradict the birth date."""
+    if not nina or not birth_date or not _NINA_SHAPE.fullmatch(nina):
+        return None
+    if nina[2:4] != f"{birth_date.year % 100:02d}":
+        return (
+            f"Les chiffres de l'année de naissance du NINA ({nina[2:4]}) ne correspondent pas "
+            f"à la date de naissance ({birth_date:%d/%m/%Y}) : à vérifier."
+        )
+    return None
+
+
+# --- choices and booleans ----------------------------------------------------------------------
+
+def _choice_pairs(choices: Mapping[str, str] | Iterable) -> list[tuple[Any, str]]:
+    if isinstance(choices, Mapping):
+        return [(code, str(label)) for code, label in choices.items()]
+    pairs = []
+    for item in choices:
+        if isinstance(item, (tuple, list)) and len(item) == 2:
+            pairs.append((item[0], str(item[1])))
+        else:
+            pairs.append((item, str(item)))
+    return pairs
+
+
+def parse_choice(value: Any, choices: Mapping[str, str] | Iterable) -> Result:
+    """Matches the code or the label, ignoring case, accents and punctuation; returns the code.
+
+    `choices` is {code: label} or a list of (code, label) or of plain values."""
+    if is_empty(value):
+        return None, None
+    pairs = _choice_pairs(choices)
+    wanted = normalise_header(value)
+    compact = wanted.replace(" ", "")
+    for code, label in pairs:
+        for candidate in (normalise_header(code), normalise_header(label)):
+            if candidate and (candidate == wanted or candidate.replace(" ", "") == compact):
+                return code, None
+    labels = [label for _, label in pairs]
+    shown = ", ".join(labels[:10]) + (", …" if len(labels) > 10 else "")
+    return None, f"Valeur non reconnue : « {value} ». Valeurs possibles : {shown}."
+
+
+_TRUE = {"oui", "o", "x", "1", "vrai", "yes", "y", "true", "v"}
+_FALSE = {"non", "n", "0", "faux", "no", "false", "f"}
+
+
+def parse_boolean(value: Any) -> Result:
+    """oui/non, x, 1/0, vrai/faux (and their English forms)."""
+    if is_empty(value):
+        return None, None
+    if isinstance(value, bool):
+        return value, None
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value), None
+    text = normalise_header(value)
+    if text in _TRUE:
+        return True, None
+    if text in _FALSE:
+        return False, None
+    return None, f"Réponse attendue : Oui ou Non (valeur lue : « {value} »)."

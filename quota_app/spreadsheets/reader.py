@@ -1,0 +1,239 @@
+"""Reads one sheet of an .xlsx workbook into rows of raw Python values.
+
+- The file is first checked by `safety.inspect_xlsx` (bombs, encryption, not-an-xlsx...).
+- python-calamine reads the values (fast, cached values of formulas); openpyxl in read-only
+  mode is the fallback if calamine fails. With openpyxl, `ws.reset_dimensions()` is called
+  because the <dimension> written by many tools is wrong.
+- Values stay raw: calamine gives 1234.0 for an integer typed in a cell; turning it into an int
+  is the column parser's job. Empty cells and empty strings become None.
+- `rows[i]` is Excel row `i + 1` (leading blank rows are kept so numbering stays right;
+  trailing blank rows are dropped). Columns start at A.
+- Reading stops after a run of `blank_run` blank rows (files with formatted empty rows report
+  tens of thousands of rows); `SheetData.stopped_at_blank_run` says so.
+- More than `max_rows` non-blank rows is refused with a French message.
+
+Formulas without a cached value: calamine returns "" for such a cell, indistinguishable from an
+empty cell, and openpyxl with data_only=True returns None. We therefore scan the sheet's XML
+ourselves with `xml.etree.ElementTree.iterparse` (cheap, streaming, elements cleared as we
+go): a <c> with an <f> child and no <v> (or an empty <v> when the cell is not of string type,
+as openpyxl writes it) is refused. The scan runs after `inspect_xlsx` has refused any
+DOCTYPE/ENTITY declaration, so the standard-library parser is safe here.
+"""
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+from xml.etree.ElementTree import iterparse, ParseError
+
+from ..errors import ImportRejected
+from .safety import MB, MSG_CORRUPT, Source, inspect_xlsx
+
+NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+DEFAULT_MAX_ROWS = 5_000
+DEFAULT_BLANK_RUN = 100
+MAX_FORMULA_ERRORS_LISTED = 10
+
+
+@dataclass
+class SheetData:
+    name: str
+    rows: list[list[Any]] = field(default_factory=list)
+    engine: str = "calamine"
+    stopped_at_blank_run: bool = False
+
+    def excel_row(self, index: int) -> int:
+        return index + 1
+
+
+def _to_bytes(source: Source) -> bytes | str:
+    """Paths stay paths; streams are read once so that every reader can use them."""
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source)
+    if hasattr(source, "read"):
+        data = source.read()
+        if isinstance(data, str):
+            raise ImportRejected("Le fichier n'est pas un classeur Excel (.xlsx).")
+        return data
+    return str(source)
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def _clean_row(row: Iterable[Any]) -> list[Any]:
+    values = [None if (isinstance(v, str) and v == "") else v for v in row]
+    while values and _is_blank(values[-1]):
+        values.pop()
+    return values
+
+
+def collect_rows(raw_rows: Iterable[Iterable[Any]], max_rows: int, blank_run: int) -> tuple[list[list[Any]], bool]:
+    """Applies the blank-run stop and the row limit; returns (rows, stopped_at_blank_run)."""
+    rows: list[list[Any]] = []
+    blanks = 0
+    data_rows = 0
+    stopped = False
+    for raw in raw_rows:
+        row = _clean_row(raw)
+        if all(_is_blank(v) for v in row):
+            blanks += 1
+            rows.append([])
+            if blanks >= blank_run:
+                stopped = True
+                break
+            continue
+        blanks = 0
+        data_rows += 1
+        if data_rows > max_rows:
+            raise ImportRejected(
+                f"Le fichier contient plus de {max_rows} lignes remplies, la limite pour un "
+                "import. Découpez-le en plusieurs fichiers."
+            )
+        rows.append(row)
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows, stopped
+
+
+# --- locating a sheet's XML part -------------------------------------------------------------
+
+def sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """[(sheet name, part path inside the zip)] in workbook order."""
+    rel_targets: dict[str, str] = {}
+    try:
+        rels_xml = zf.read("xl/_rels/workbook.xml.rels")
+        for _, elem in iterparse(io.BytesIO(rels_xml)):
+            if elem.tag == f"{NS_PKG_REL}Relationship":
+                target = elem.get("Target", "")
+                if target.startswith("/"):
+                    path = target.lstrip("/")
+                else:
+                    path = posixpath.normpath(posixpath.join("xl", target))
+                rel_targets[elem.get("Id", "")] = path
+    except KeyError:
+        pass
+    result = []
+    for _, elem in iterparse(io.BytesIO(zf.read("xl/workbook.xml"))):
+        if elem.tag == f"{NS_MAIN}sheet":
+            rid = elem.get(f"{NS_REL}id", "")
+            result.append((elem.get("name", ""), rel_targets.get(rid, "")))
+    return result
+
+
+def find_formulas_without_value(zf: zipfile.ZipFile, part: str) -> list[str]:
+    """Cell references (e.g. 'B5') holding a formula but no cached value."""
+    if not part or part not in zf.namelist():
+        return []
+    found: list[str] = []
+    with zf.open(part) as stream:
+        for _, elem in iterparse(stream, events=("end",)):
+            if elem.tag == f"{NS_MAIN}c":
+                formula = elem.find(f"{NS_MAIN}f")
+                if formula is not None:
+                    value = elem.find(f"{NS_MAIN}v")
+                    if value is None or (not value.text and elem.get("t") != "str"):
+                        found.append(elem.get("r", "?"))
+                elem.clear()
+            elif elem.tag == f"{NS_MAIN}row":
+                elem.clear()
+    return found
+
+
+# --- engines ---------------------------------------------------------------------------------
+
+def _read_calamine(data: bytes | str, sheet: str | None) -> tuple[str, Iterable[list[Any]]]:
+    import python_calamine as pc
+
+    workbook = pc.CalamineWorkbook.from_object(io.BytesIO(data) if isinstance(data, bytes) else data)
+    if sheet is None:
+        ws = workbook.get_sheet_by_index(0)
+    else:
+        ws = workbook.get_sheet_by_name(sheet)
+    return ws.name, ws.to_python(skip_empty_area=False)
+
+
+def _read_openpyxl(data: bytes | str, sheet: str | None) -> tuple[str, Iterable[list[Any]]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(
+        io.BytesIO(data) if isinstance(data, bytes) else data, read_only=True, data_only=True
+    )
+    ws = workbook.worksheets[0] if sheet is None else workbook[sheet]
+    ws.reset_dimensions()
+
+    def rows():
+        try:
+            for row in ws.iter_rows(values_only=True):
+                yield list(row)
+        finally:
+            workbook.close()
+
+    return ws.title, rows()
+
+
+def read_sheet(
+    source: Source,
+    sheet: str | None = None,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    blank_run: int = DEFAULT_BLANK_RUN,
+    max_uncompressed: int = 150 * MB,
+    engine: str = "auto",
+) -> SheetData:
+    """Reads the first sheet (or the sheet named `sheet`). Raises ImportRejected in French."""
+    data = _to_bytes(source)
+    inspect_xlsx(data, max_uncompressed=max_uncompressed)
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as zf:
+            parts = sheet_parts(zf)
+            if not parts:
+                raise ImportRejected("Le classeur ne contient aucune feuille.")
+            if sheet is None:
+                part = parts[0][1]
+            else:
+                matching = [p for n, p in parts if n == sheet]
+                if not matching:
+                    names = ", ".join(f"« {n} »" for n, _ in parts)
+                    raise ImportRejected(
+                        f"La feuille « {sheet} » est introuvable dans le fichier "
+                        f"(feuilles présentes : {names})."
+                    )
+                part = matching[0]
+            cells = find_formulas_without_value(zf, part)
+    except ImportRejected:
+        raise
+    except (zipfile.BadZipFile, ParseError, KeyError, OSError) as exc:
+        raise ImportRejected(MSG_CORRUPT) from exc
+    if cells:
+        listed = ", ".join(cells[:MAX_FORMULA_ERRORS_LISTED])
+        more = f" et {len(cells) - MAX_FORMULA_ERRORS_LISTED} autres" if len(cells) > MAX_FORMULA_ERRORS_LISTED else ""
+        raise ImportRejected(
+            f"Le fichier contient une cellule contenant une formule sans valeur ({listed}{more}). "
+            "Ouvrez-le dans Excel, laissez-le calculer puis enregistrez-le, ou remplacez les "
+            "formules par leurs valeurs."
+        )
+
+    engines = {"calamine": _read_calamine, "openpyxl": _read_openpyxl}
+    order = ["calamine", "openpyxl"] if engine == "auto" else [engine]
+    last_error: Exception | None = None
+    for name in order:
+        try:
+            title, raw_rows = engines[name](data, sheet)
+            try:
+                rows, stopped = collect_rows(raw_rows, max_rows, blank_run)
+            finally:
+                if hasattr(raw_rows, "close"):
+                    raw_rows.close()  # openpyxl: closes the workbook's file at once
+            return SheetData(name=title, rows=rows, engine=name, stopped_at_blank_run=stopped)
+        except ImportRejected:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any reader failure falls back to the next
+            last_error = exc
+    raise ImportRejected(MSG_CORRUPT) from last_error

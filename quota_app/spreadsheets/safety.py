@@ -1,0 +1,260 @@
+"""Checks run on an uploaded workbook before any parser touches it.
+
+`inspect_xlsx` refuses, with an ImportRejected carrying a French message:
+- anything that is not a zip archive (a renamed .exe, a PDF, a CSV...);
+- a zip that is not an .xlsx workbook (no [Content_Types].xml or xl/workbook.xml);
+- an OLE2 compound file (signature D0 CF 11 E0): that is how Excel stores a workbook
+  protected by a password (encrypted package), and also the old .xls format;
+- a zip bomb: the sum of the declared uncompressed sizes over `max_uncompressed`, one entry
+  whose compression ratio is over `max_ratio` (only checked on entries over 1 MiB: small
+  parts of a genuine workbook routinely compress very well and cannot hurt), too many entries,
+  and - because declared sizes can lie - the real bytes are counted while every entry is
+  streamed in chunks, with the same cap;
+- an XML bomb or external-entity trick: any DOCTYPE or ENTITY declaration in an XML part
+  (a workbook never needs one), and XML parts that are not in UTF-8 (a UTF-16 part could hide
+  a declaration from the byte scan);
+- absurd dimensions: a sheet whose <dimension> or number of <row> elements is over `max_rows`
+  or beyond `max_columns`. This is a sanity limit on the file, generous on purpose: a sheet
+  with tens of thousands of formatted but empty rows is legitimate; the reader then applies the
+  real limit on rows that hold data.
+
+Nothing here uses an XML parser: the parts are only scanned as bytes, so that hostile XML is
+refused before any parser sees it.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import BinaryIO, Union
+
+from ..errors import ImportRejected
+
+Source = Union[str, "os.PathLike[str]", bytes, bytearray, BinaryIO]
+
+MB = 1024 * 1024
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
+CHUNK = 64 * 1024
+RATIO_MIN_SIZE = 1 * MB
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
+XML_SUFFIXES = (".xml", ".rels", ".vml")
+
+MSG_NOT_XLSX = (
+    "Le fichier n'est pas un classeur Excel (.xlsx). Ouvrez-le dans Excel ou LibreOffice "
+    "et enregistrez-le au format « Classeur Excel (.xlsx) »."
+)
+MSG_PROTECTED = (
+    "Le fichier est protégé par mot de passe (ou enregistré dans l'ancien format Excel "
+    "97-2003 .xls). Retirez le mot de passe et enregistrez-le au format .xlsx."
+)
+MSG_TOO_BIG = (
+    "Le fichier est anormalement volumineux une fois décompressé ; il a été refusé par "
+    "sécurité."
+)
+MSG_RATIO = (
+    "Le fichier contient une partie anormalement compressée (possible « bombe zip ») ; "
+    "il a été refusé par sécurité."
+)
+MSG_XML = (
+    "Le fichier contient des déclarations XML interdites (DOCTYPE ou ENTITY) ; il a été "
+    "refusé par sécurité."
+)
+MSG_ENCODING = "Le fichier contient une partie XML dans un encodage inattendu ; il a été refusé."
+MSG_ZIP_ENCRYPTED = "Le fichier contient des parties chiffrées ; il a été refusé."
+MSG_CORRUPT = "Le fichier est endommagé et ne peut pas être lu. Enregistrez-le de nouveau au format .xlsx."
+
+DOCTYPE_PATTERNS = (b"<!doctype", b"<!entity")
+DIMENSION_RE = re.compile(rb'<dimension\s+ref="([A-Za-z]*)(\d*)(?::([A-Za-z]+)(\d+))?"')
+
+
+@dataclass
+class XlsxInfo:
+    """What the inspection learnt about the archive."""
+
+    entries: list[str] = field(default_factory=list)
+    declared_size: int = 0
+    real_size: int = 0
+    # worksheet part name -> (rows, columns) from its <dimension>, or None
+    dimensions: dict[str, tuple[int, int] | None] = field(default_factory=dict)
+    # worksheet part name -> number of <row> elements
+    row_elements: dict[str, int] = field(default_factory=dict)
+
+
+def column_number(letters: str | bytes) -> int:
+    """'A' -> 1, 'Z' -> 26, 'AA' -> 27, 'XFD' -> 16384."""
+    if isinstance(letters, bytes):
+        letters = letters.decode("ascii")
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def as_binary_stream(source: Source) -> tuple[BinaryIO, bool]:
+    """Returns (stream, opened_here). Paths are opened; bytes are wrapped."""
+    if isinstance(source, (bytes, bytearray)):
+        return io.BytesIO(bytes(source)), True
+    if isinstance(source, (str, os.PathLike)):
+        return open(source, "rb"), True
+    return source, False
+
+
+def _check_signature(stream: BinaryIO) -> None:
+    start = stream.tell()
+    head = stream.read(8)
+    stream.seek(start)
+    if head.startswith(OLE2_SIGNATURE[:4]):
+        raise ImportRejected(MSG_PROTECTED)
+    if not head.startswith(ZIP_SIGNATURES):
+        raise ImportRejected(MSG_NOT_XLSX)
+
+
+class _Counter:
+    """Counts occurrences of a byte pattern across chunk boundaries."""
+
+    def __init__(self, pattern: bytes):
+        self.pattern = pattern
+        self.tail = b""
+        self.count = 0
+
+    def feed(self, chunk: bytes) -> None:
+        data = self.tail + chunk
+        self.count += data.count(self.pattern)
+        keep = len(self.pattern) - 1
+        self.tail = data[-keep:] if keep else b""
+
+
+def _scan_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, result: XlsxInfo) -> int:
+    """Streams one entry; returns the number of real bytes read. Raises on any hostile sign."""
+    name = info.filename
+    is_xml = name.lower().endswith(XML_SUFFIXES)
+    is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
+    total = 0
+    tail = b""
+    first = True
+    rows = _Counter(b"<row") if is_sheet else None
+    dimension_head = b""
+    try:
+        with zf.open(info) as part:
+            while True:
+                chunk = part.read(CHUNK)
+                if not chunk:
+                    break
+                total += len(chunk)
+                if total > budget or total > info.file_size:
+                    raise ImportRejected(MSG_TOO_BIG)
+                if not is_xml:
+                    continue
+                if first:
+                    first = False
+                    if chunk.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in chunk[:200]:
+                        raise ImportRejected(MSG_ENCODING)
+                lowered = (tail + chunk).lower()
+                if any(p in lowered for p in DOCTYPE_PATTERNS):
+                    raise ImportRejected(MSG_XML)
+                tail = lowered[-16:]
+                if rows is not None:
+                    rows.feed(chunk)
+                    if len(dimension_head) < 4096:
+                        dimension_head += chunk[: 4096 - len(dimension_head)]
+    except ImportRejected:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
+            NotImplementedError, RuntimeError) as exc:
+        # RuntimeError: encrypted entry; NotImplementedError: unknown compression.
+        if "encrypted" in str(exc).lower() or "password" in str(exc).lower():
+            raise ImportRejected(MSG_ZIP_ENCRYPTED) from exc
+        raise ImportRejected(MSG_CORRUPT) from exc
+    if is_sheet:
+        # "<row" also matches "<rowBreaks"/"<rows..." which are rare; the limit is generous.
+        result.row_elements[name] = rows.count
+        match = DIMENSION_RE.search(dimension_head)
+        if match:
+            last_col = match.group(3) or match.group(1)
+            last_row = match.group(4) or match.group(2)
+            result.dimensions[name] = (
+                int(last_row) if last_row else 0,
+                column_number(last_col) if last_col else 0,
+            )
+        else:
+            result.dimensions[name] = None
+    return total
+
+
+def inspect_xlsx(
+    source: Source,
+    max_uncompressed: int = 150 * MB,
+    max_ratio: float = 100,
+    max_rows: int = 200_000,
+    max_columns: int = 1_000,
+    max_entries: int = 2_000,
+) -> XlsxInfo:
+    """Refuses a hostile or unreadable workbook (ImportRejected); returns what it learnt."""
+    stream, opened = as_binary_stream(source)
+    try:
+        _check_signature(stream)
+        try:
+            zf = zipfile.ZipFile(stream)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+            raise ImportRejected(MSG_NOT_XLSX) from exc
+        with zf:
+            infos = zf.infolist()
+            if len(infos) > max_entries:
+                raise ImportRejected(MSG_TOO_BIG)
+            names = {i.filename for i in infos}
+            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+                raise ImportRejected(MSG_NOT_XLSX)
+            result = XlsxInfo(entries=sorted(names))
+            for info in infos:
+                if info.flag_bits & 0x1:
+                    raise ImportRejected(MSG_ZIP_ENCRYPTED)
+                result.declared_size += info.file_size
+                if info.file_size > RATIO_MIN_SIZE:
+                    ratio = info.file_size / max(info.compress_size, 1)
+                    if ratio > max_ratio:
+                        raise ImportRejected(MSG_RATIO)
+            if result.declared_size > max_uncompressed:
+                raise ImportRejected(MSG_TOO_BIG)
+            for info in infos:
+                if info.is_dir():
+                    continue
+                budget = max_uncompressed - result.real_size
+                result.real_size += _scan_entry(zf, info, budget, result)
+    finally:
+        if opened:
+            stream.close()
+        else:
+            try:
+                stream.seek(0)
+            except (OSError, ValueError):
+                pass
+    _check_dimensions(result, max_rows, max_columns)
+    return result
+
+
+def _fr(number: int) -> str:
+    """1048576 -> '1 048 576' (narrow no-break spaces, French style)."""
+    return f"{number:,}".replace(",", "\u202f")
+
+
+def _check_dimensions(result: XlsxInfo, max_rows: int, max_columns: int) -> None:
+    row_limit = min(max_rows, EXCEL_MAX_ROWS)
+    col_limit = min(max_columns, EXCEL_MAX_COLUMNS)
+    for name, dims in result.dimensions.items():
+        rows = result.row_elements.get(name, 0)
+        declared_rows, declared_cols = dims or (0, 0)
+        if max(rows, declared_rows) > row_limit:
+            raise ImportRejected(
+                f"Une feuille du fichier déclare {_fr(max(rows, declared_rows))} lignes "
+                f"(maximum accepté : {_fr(row_limit)}). Supprimez les lignes vides en fin de "
+                "feuille ou découpez le fichier."
+            )
+        if declared_cols > col_limit:
+            raise ImportRejected(
+                f"Une feuille du fichier déclare {declared_cols} colonnes (maximum accepté : "
+                f"{col_limit}). Supprimez les colonnes inutiles."
+            )

@@ -1,0 +1,161 @@
+"""Declarative description of an import sheet, and row validation against it.
+
+    APPLICANTS = SheetSpec("Candidats", [
+        ColumnSpec("last_name", "Nom", required=True),
+        ColumnSpec("birth_date", "Date de naissance", kind="date", required=True),
+        ColumnSpec("region", "Région", kind="choice", choices={"00": "District de Bamako"}),
+    ])
+    records, errors = validate_rows(sheet_data.rows, APPLICANTS)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Callable, Mapping, Sequence
+
+from . import parsers
+from .headers import find_header_row, match_columns
+
+KINDS = ("text", "integer", "decimal", "date", "phone", "nina", "choice", "boolean")
+
+# What the template's instructions sheet says about each kind.
+KIND_HINTS = {
+    "text": "Texte",
+    "integer": "Nombre entier",
+    "decimal": "Nombre (virgule acceptée : 12,5)",
+    "date": "Date jj/mm/aaaa",
+    "phone": "Téléphone malien : 8 chiffres, avec ou sans +223",
+    "nina": "NINA : 14 chiffres puis une lettre",
+    "choice": "Une valeur de la liste",
+    "boolean": "Oui ou Non",
+}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    key: str
+    header: str
+    kind: str = "text"
+    required: bool = False
+    synonyms: tuple[str, ...] = ()
+    choices: Mapping[str, str] | Sequence | None = None
+    width: float = 18
+    options: Mapping[str, Any] = field(default_factory=dict)  # e.g. max_length, min_value
+    help: str = ""
+    parser: Callable[[Any], tuple[Any, str | None]] | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}")
+        if self.kind == "choice" and not self.choices:
+            raise ValueError(f"column {self.key!r}: a choice column needs choices")
+
+    def parse(self, value: Any) -> tuple[Any, str | None]:
+        if self.parser is not None:
+            return self.parser(value)
+        return self._default_parser()(value)
+
+    def _default_parser(self) -> Callable[[Any], tuple[Any, str | None]]:
+        opts = dict(self.options)
+        if self.kind == "text":
+            return partial(parsers.parse_text, **opts)
+        if self.kind == "integer":
+            return partial(parsers.parse_integer, **opts)
+        if self.kind == "decimal":
+            return partial(parsers.parse_decimal, **opts)
+        if self.kind == "date":
+            return parsers.parse_date
+        if self.kind == "phone":
+            return parsers.parse_phone_ml
+        if self.kind == "nina":
+            return parsers.parse_nina
+        if self.kind == "boolean":
+            return parsers.parse_boolean
+        return partial(parsers.parse_choice, choices=self.choices)
+
+    def choice_labels(self) -> list[str]:
+        if not self.choices:
+            return []
+        if isinstance(self.choices, Mapping):
+            return [str(label) for label in self.choices.values()]
+        return [str(c[1]) if isinstance(c, (tuple, list)) and len(c) == 2 else str(c) for c in self.choices]
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    name: str
+    columns: Sequence[ColumnSpec]
+    header_search_rows: int = 20
+
+    def column(self, key: str) -> ColumnSpec:
+        for column in self.columns:
+            if column.key == key:
+                return column
+        raise KeyError(key)
+
+
+def _error(sheet, row, column, value, message, column_index=None, key=None) -> dict:
+    return {
+        "sheet": sheet,
+        "row": row,
+        "column": column,
+        "value": value,
+        "message": message,
+        "column_index": column_index,
+        "key": key,
+    }
+
+
+def validate_rows(rows: Sequence[Sequence[Any]], spec: SheetSpec,
+                  sheet: str | None = None) -> tuple[list[dict], list[dict]]:
+    """Parses every data row below the header row.
+
+    `rows[i]` is Excel row i + 1 (as given by reader.read_sheet). Returns (records, errors):
+    records are the rows without any error, as {key: value, "_row": excel row number}; errors
+    are dicts with sheet, row (Excel row number), column (French header), value, message (in
+    French), plus column_index (0-based) and key for the error report. A missing header row or
+    missing required columns give errors and no records. Blank rows are skipped.
+    """
+    sheet_name = sheet or spec.name
+    header_index = find_header_row(rows, spec, spec.header_search_rows)
+    if header_index is None:
+        expected = ", ".join(f"« {c.header} »" for c in spec.columns if c.required) or \
+            ", ".join(f"« {c.header} »" for c in spec.columns)
+        return [], [_error(sheet_name, None, None, None,
+                           "Ligne d'en-têtes introuvable dans les "
+                           f"{spec.header_search_rows} premières lignes. Colonnes attendues : "
+                           f"{expected}.")]
+    mapping, missing = match_columns(rows[header_index], spec)
+    if missing:
+        return [], [
+            _error(sheet_name, header_index + 1, header, None,
+                   f"Colonne obligatoire absente : « {header} ».")
+            for header in missing
+        ]
+    records: list[dict] = []
+    errors: list[dict] = []
+    for index in range(header_index + 1, len(rows)):
+        row = rows[index]
+        excel_row = index + 1
+        cells = {key: (row[col] if col < len(row) else None) for key, col in mapping.items()}
+        if all(parsers.is_empty(v) for v in cells.values()):
+            continue
+        record: dict[str, Any] = {"_row": excel_row}
+        row_errors = []
+        for column in spec.columns:
+            if column.key not in mapping:
+                record[column.key] = None
+                continue
+            raw = cells[column.key]
+            value, message = column.parse(raw)
+            if message is None and value is None and column.required:
+                message = f"Valeur obligatoire manquante pour « {column.header} »."
+            if message:
+                row_errors.append(_error(sheet_name, excel_row, column.header, raw, message,
+                                         mapping[column.key], column.key))
+            record[column.key] = value
+        if row_errors:
+            errors.extend(row_errors)
+        else:
+            records.append(record)
+    return records, errors
