@@ -5,7 +5,7 @@ import secrets
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from config import TestingConfig
+import config as app_config
 from tests.conftest import BACKEND, pg_url
 
 
@@ -14,7 +14,7 @@ def fresh_app(tmp_path):
     """An application on an empty database (a new SQLite file, or a new PostgreSQL schema)."""
     from quota_app import create_app
 
-    config = TestingConfig()
+    config = app_config.TestingConfig()
     schema = None
     if BACKEND == "postgresql":
         schema = f"m_{os.getpid()}_{secrets.token_hex(3)}"
