@@ -24,6 +24,13 @@ def main(argv=None) -> int:
     parser.add_argument("--applicants", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
+    measure(args.applicants, args.seed)
+    return 0
+
+
+def measure(applicants: int, seed: int) -> float:
+    """Seed `applicants` fake files into a fresh SQLite database; returns the seconds it took."""
+    args = argparse.Namespace(applicants=applicants, seed=seed)
 
     from quota_app import create_app
     from quota_app.applications.models import (
@@ -67,7 +74,7 @@ def main(argv=None) -> int:
           f"{total_rows / seconds:,.0f} lignes/s sur {total_rows:,} lignes".replace(",", " "))
     print("  " + ", ".join(f"{name} {count:,}".replace(",", " ") for name, count in rows.items())
           + f" ; base {size_mb:.0f} Mo")
-    return 0
+    return seconds
 
 
 if __name__ == "__main__":

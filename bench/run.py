@@ -1,0 +1,53 @@
+"""`make bench`: every benchmark, each reported as a ratio against a baseline run in the same
+command (the machines are shared and noisy, so absolute seconds mean little).
+
+Seeding: `seed_applicants` (generation, validation of choices, Core executemany in chunks)
+against the floor of the same engine: a bare executemany of as many constant rows of the same
+width into one plain SQLite table.
+"""
+import argparse
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def baseline_inserts(rows: int, width: int = 12) -> float:
+    """Seconds to insert `rows` constant rows of `width` columns with sqlite3 executemany."""
+    with tempfile.TemporaryDirectory(prefix="quota-bench-") as folder:
+        conn = sqlite3.connect(Path(folder) / "baseline.db")
+        columns = ", ".join(f"c{i} TEXT" for i in range(width))
+        conn.execute(f"CREATE TABLE t (id INTEGER PRIMARY KEY, {columns})")
+        row = tuple(f"valeur{i}" for i in range(width))
+        marks = ", ".join("?" * width)
+        start = time.perf_counter()
+        for offset in range(0, rows, 5000):
+            conn.executemany(f"INSERT INTO t ({', '.join(f'c{i}' for i in range(width))}) VALUES ({marks})",
+                             [row] * min(5000, rows - offset))
+        conn.commit()
+        seconds = time.perf_counter() - start
+        conn.close()
+    return seconds
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Quota benchmarks")
+    parser.add_argument("--applicants", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    from bench import seed_bench
+
+    seeded = seed_bench.measure(args.applicants, args.seed)
+    # About 4.8 rows per applicant (applicant, application, choices, screening decision).
+    floor = baseline_inserts(int(args.applicants * 4.8))
+    print(f"Référence : insertion brute de {int(args.applicants * 4.8):,} lignes en {floor:.1f} s".replace(",", " "))
+    print(f"Ratio seed-demo / insertion brute : {seeded / floor:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
