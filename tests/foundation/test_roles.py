@@ -35,6 +35,7 @@ def test_pages_are_english_when_chosen(client):
     client.post("/langue", data={"lang": "en", "next": "/"})
     body = client.get("/").get_data(as_text=True)
     assert 'lang="en"' in body
+    assert "Log in" in body and "Se connecter" not in body
 
 
 def test_unknown_page_is_a_french_404(client):
