@@ -10,6 +10,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
 
+from ..applications import identity
 from .headers import normalise_header
 
 Result = tuple[Any, "str | None"]
@@ -171,64 +172,44 @@ def parse_date(value: Any) -> Result:
 
 # --- identity ----------------------------------------------------------------------------------
 
-_PHONE_JUNK = re.compile(r"[\s.\-/()\u00a0\u202f]")
+def _cell_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
 
 
 def parse_phone_ml(value: Any) -> Result:
     """Malian number: 8 digits, with or without +223 / 00223 -> "+223XXXXXXXX"."""
     if is_empty(value):
         return None, None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    raw = str(value).strip()
-    text = _PHONE_JUNK.sub("", raw)
-    if text.startswith("+223"):
-        digits = text[4:]
-    elif text.startswith("00223"):
-        digits = text[5:]
-    elif text.startswith("223") and len(text) == 11:
-        digits = text[3:]
-    else:
-        digits = text
-    if not digits.isascii() or not digits.isdigit() or len(digits) != 8:
+    raw = _cell_text(value)
+    phone, error = identity.normalise_phone(raw)
+    if error:
         return None, (
             f"Numéro de téléphone malien invalide : « {raw} ». 8 chiffres attendus, "
             "avec ou sans +223 (ex. +223 76 12 34 56)."
         )
-    return "+223" + digits, None
-
-
-_NINA_SHAPE = re.compile(r"\d{14}[A-Z]")
+    return phone, None
 
 
 def parse_nina(value: Any) -> Result:
-    """NINA: 15 characters, 14 digits (nationality 1, sex 1, birth year 2, locality 7,
-    sequence 3) then a check letter. Spaces and dashes removed, letters uppercased.
-    Only the shape is checked: the check letter's algorithm is not public."""
+    """NINA: the shape only (identity.check_nina); the check letter's algorithm is not public."""
     if is_empty(value):
         return None, None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    raw = str(value).strip()
-    text = re.sub(r"[\s\-.\u00a0\u202f]", "", raw).upper()
-    if not _NINA_SHAPE.fullmatch(text):
+    raw = _cell_text(value)
+    nina = identity.normalise_nina(raw)
+    if not identity.nina_is_well_formed(nina):
         return None, (
             f"NINA invalide : « {raw} ». Il faut 15 caractères : 14 chiffres puis une lettre "
             "(ex. 12345678901234A)."
         )
-    return text, None
+    return nina, None
 
 
 def nina_birth_year_warning(nina: str | None, birth_date: dt.date | None) -> str | None:
     """A warning (not an error) when the NINA's birth-year digits contradict the birth date."""
-    if not nina or not birth_date or not _NINA_SHAPE.fullmatch(nina):
-        return None
-    if nina[2:4] != f"{birth_date.year % 100:02d}":
-        return (
-            f"Les chiffres de l'année de naissance du NINA ({nina[2:4]}) ne correspondent pas "
-            f"à la date de naissance ({birth_date:%d/%m/%Y}) : à vérifier."
-        )
-    return None
+    warnings = identity.nina_warnings(nina, birth_date)
+    return warnings[0] if warnings else None
 
 
 # --- choices and booleans ----------------------------------------------------------------------
