@@ -1,11 +1,266 @@
-from flask import Blueprint, render_template
+"""The managers' campaign console: settings, rules, criteria, offers of seats and phases.
 
+Thin views: bind the form, call one service, commit once, flash a French message, redirect.
+"""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..errors import Conflict, DomainError, InvalidTransition, NotFound
+from ..extensions import db
 from ..permissions import role_required
+from ..timeutil import utcnow
+from . import services
+from .forms import (CampaignForm, CriteriaForm, DeleteForm, DocumentsForm, OfferForm, TransitionForm,
+                    level_rules_form)
+from .models import KIND_LABELS, PHASE_LABELS, PHASES
 
 bp = Blueprint("campaigns", __name__)
 
 
+def _actor():
+    return current_user._get_current_object()
+
+
+def _campaign(campaign_id: int):
+    try:
+        return services.get_campaign(campaign_id)
+    except NotFound:
+        abort(404)
+
+
+def _show_error(form, error: DomainError) -> None:
+    """A refusal next to the field it concerns, else at the top of the page."""
+    placed = False
+    for name, message in (getattr(error, "errors", None) or {}).items():
+        target = getattr(form, name, None) if form is not None else None
+        if target is not None and hasattr(target, "errors") and isinstance(target.errors, (list, tuple)):
+            target.errors = list(target.errors) + [message]
+            placed = True
+        else:
+            flash(message, "error")
+            placed = True
+    if not placed:
+        flash(error.message, "error")
+
+
+def _write(action):
+    """Run a service call and commit; on refusal roll back and return the error (None when done)."""
+    try:
+        action()
+        db.session.commit()
+    except StaleDataError:  # someone saved the same row meanwhile (version column)
+        db.session.rollback()
+        return Conflict()
+    except IntegrityError:
+        db.session.rollback()
+        return Conflict("Cette modification entre en conflit avec une autre donnée enregistrée entre-temps.")
+    except DomainError as error:
+        db.session.rollback()
+        return error
+    return None
+
+
+def _version(form):
+    value = form.version.data
+    return int(value) if value and str(value).isdigit() else None
+
+
+def manager_only(view):
+    return role_required("manager")(view)
+
+
 @bp.get("/")
-@role_required("manager")
+@manager_only
 def home():
-    return render_template("campaigns/home.html")
+    return render_template("campaigns/home.html", campaigns=services.list_campaigns(), phases=PHASES,
+                           phase_labels=PHASE_LABELS)
+
+
+def _campaign_data(form: CampaignForm) -> dict:
+    return {name: getattr(form, name).data for name in services.CAMPAIGN_FIELDS}
+
+
+@bp.route("/campagnes/nouvelle", methods=["GET", "POST"])
+@manager_only
+def create():
+    form = CampaignForm()
+    if form.validate_on_submit():
+        created = []
+        error = _write(lambda: created.append(services.create_campaign(_actor(), _campaign_data(form))))
+        if error is None:
+            flash(_("La campagne est créée (brouillon)."), "success")
+            return redirect(url_for("campaigns.show", campaign_id=created[0].id))
+        _show_error(form, error)
+    return render_template("campaigns/form.html", form=form, campaign=None)
+
+
+@bp.get("/campagnes/<int:campaign_id>")
+@manager_only
+def show(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    return render_template(
+        "campaigns/show.html", campaign=campaign, summary=services.seat_summary(campaign),
+        offers=services.campaign_offers(campaign), moves=services.phase_moves(campaign, utcnow()),
+        phases=PHASES, phase_labels=PHASE_LABELS,
+        kind_labels=KIND_LABELS,
+    )
+
+
+@bp.route("/campagnes/<int:campaign_id>/modifier", methods=["GET", "POST"])
+@manager_only
+def edit(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    form = CampaignForm(obj=campaign)
+    if form.validate_on_submit():
+        error = _write(lambda: services.update_campaign(_actor(), campaign, _campaign_data(form), _version(form)))
+        if error is None:
+            flash(_("La campagne est enregistrée."), "success")
+            return redirect(url_for("campaigns.show", campaign_id=campaign_id))
+        _show_error(form, error)
+    return render_template("campaigns/form.html", form=form, campaign=campaign)
+
+
+@bp.route("/campagnes/<int:campaign_id>/ages", methods=["GET", "POST"])
+@manager_only
+def level_rules(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    levels = services.levels()
+    rules = {r.level_id: r for r in campaign.level_rules}
+    form = level_rules_form(levels, rules, formdata=request.form if request.method == "POST" else None)
+    if request.method == "GET":
+        form.version.data = campaign.version
+    if form.validate_on_submit():
+        values = {lv.id: (form[f"min_{lv.id}"].data, form[f"max_{lv.id}"].data) for lv in levels}
+        error = _write(lambda: services.set_level_rules(_actor(), campaign, values, _version(form)))
+        if error is None:
+            flash(_("Les limites d'âge sont enregistrées."), "success")
+            return redirect(url_for("campaigns.show", campaign_id=campaign_id))
+        _show_error(form, error)
+    return render_template("campaigns/level_rules.html", form=form, campaign=campaign, levels=levels)
+
+
+@bp.route("/campagnes/<int:campaign_id>/pieces", methods=["GET", "POST"])
+@manager_only
+def documents(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    form = DocumentsForm()
+    form.documents.choices = [SelectChoice(d.id, d.name) for d in services.document_types()]
+    if not form.is_submitted():
+        form.documents.data = [d.document_type_id for d in campaign.required_documents if d.required]
+    if form.validate_on_submit():
+        error = _write(lambda: services.set_required_documents(_actor(), campaign, form.documents.data or []))
+        if error is None:
+            flash(_("La liste des pièces justificatives est enregistrée."), "success")
+            return redirect(url_for("campaigns.show", campaign_id=campaign_id))
+        _show_error(form, error)
+    return render_template("campaigns/documents.html", form=form, campaign=campaign)
+
+
+@bp.route("/campagnes/<int:campaign_id>/criteres", methods=["GET", "POST"])
+@manager_only
+def criteria(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    if request.method == "POST":
+        form = CriteriaForm()
+    else:
+        form = CriteriaForm(data={"criteria": [
+            {"code": c.code, "name": c.name, "weight": c.weight, "max_score": c.max_score,
+             "prefill_source": c.prefill_source or ""} for c in campaign.criteria]})
+        form.criteria.append_entry({"max_score": 20, "prefill_source": ""})
+    if form.validate_on_submit():
+        rows = [services.CriterionInput(r.code.data, r.name.data, r.weight.data, r.max_score.data,
+                                        r.prefill_source.data or None)
+                for r in (entry.form for entry in form.criteria) if not r.is_blank]
+        error = _write(lambda: services.set_criteria(_actor(), campaign, rows))
+        if error is None:
+            flash(_("Les critères de notation sont enregistrés."), "success")
+            return redirect(url_for("campaigns.show", campaign_id=campaign_id))
+        _show_error(None, error)
+    return render_template("campaigns/criteria.html", form=form, campaign=campaign)
+
+
+def _offer_form(**kwargs) -> OfferForm:
+    form = OfferForm(**kwargs)
+    form.programme_id.choices = [SelectChoice(0, _("— Choisir une filière —"))] + [
+        SelectChoice(p.id, f"{p.level.code} · {p.title}") for p in services.programmes()]
+    form.establishment_id.choices = [SelectChoice(0, _("— Choisir un établissement —"))] + [
+        SelectChoice(e.id, f"{e.name} ({e.city})") for e in services.establishments()]
+    return form
+
+
+def _offer_data(form: OfferForm) -> dict:
+    return {name: getattr(form, name).data for name in services.OFFER_FIELDS}
+
+
+@bp.route("/campagnes/<int:campaign_id>/offres/nouvelle", methods=["GET", "POST"])
+@manager_only
+def offer_create(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    form = _offer_form()
+    if form.validate_on_submit():
+        error = _write(lambda: services.add_offer(_actor(), campaign, _offer_data(form)))
+        if error is None:
+            flash(_("L'offre de places est ajoutée."), "success")
+            return redirect(url_for("campaigns.show", campaign_id=campaign_id) + "#offres")
+        _show_error(form, error)
+    return render_template("campaigns/offer_form.html", form=form, campaign=campaign, offer=None)
+
+
+def _offer(campaign, offer_id: int):
+    try:
+        return services.get_offer(campaign, offer_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/campagnes/<int:campaign_id>/offres/<int:offer_id>/modifier", methods=["GET", "POST"])
+@manager_only
+def offer_edit(campaign_id: int, offer_id: int):
+    campaign = _campaign(campaign_id)
+    offer = _offer(campaign, offer_id)
+    form = _offer_form(obj=offer)
+    if form.validate_on_submit():
+        error = _write(lambda: services.update_offer(_actor(), campaign, offer, _offer_data(form), _version(form)))
+        if error is None:
+            flash(_("L'offre de places est enregistrée."), "success")
+            return redirect(url_for("campaigns.show", campaign_id=campaign_id) + "#offres")
+        _show_error(form, error)
+    return render_template("campaigns/offer_form.html", form=form, campaign=campaign, offer=offer)
+
+
+@bp.route("/campagnes/<int:campaign_id>/offres/<int:offer_id>/supprimer", methods=["GET", "POST"])
+@manager_only
+def offer_delete(campaign_id: int, offer_id: int):
+    campaign = _campaign(campaign_id)
+    offer = _offer(campaign, offer_id)
+    form = DeleteForm(version=offer.version)
+    if form.validate_on_submit():
+        error = _write(lambda: services.remove_offer(_actor(), campaign, offer, _version(form)))
+        if error is None:
+            flash(_("L'offre de places est supprimée."), "success")
+            return redirect(url_for("campaigns.show", campaign_id=campaign_id) + "#offres")
+        _show_error(form, error)
+    return render_template("campaigns/offer_delete.html", form=form, campaign=campaign, offer=offer)
+
+
+@bp.post("/campagnes/<int:campaign_id>/phase")
+@manager_only
+def move_phase(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    form = TransitionForm()
+    if not form.validate_on_submit():
+        flash(_("Demande de changement de phase invalide."), "error")
+        return redirect(url_for("campaigns.show", campaign_id=campaign_id))
+    error = _write(lambda: services.transition(campaign, form.target.data, _actor(), utcnow(),
+                                               form.reason.data or "", _version(form)))
+    if error is None:
+        flash(_("La campagne est passée à la phase « %(phase)s ».", phase=_(campaign.phase_label)), "success")
+    else:
+        flash(error.message, "error")
+        for reason in getattr(error, "reasons", []) if isinstance(error, InvalidTransition) else []:
+            flash(reason, "error")
+    return redirect(url_for("campaigns.show", campaign_id=campaign_id))
