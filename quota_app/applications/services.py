@@ -1,0 +1,622 @@
+"""The applicant's journey: draft steps, documents, submission, withdrawal, placement answer,
+personal data. No request, flash or current_user here: the caller passes the user and the
+plain values typed, and commits once. Every refusal is a DomainError with a French message;
+on error nothing is changed.
+"""
+import hashlib
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select, update
+
+from ..audit.services import record, snapshot
+from ..campaigns.models import Campaign, Offer
+from ..errors import InvalidTransition, NotFound, ValidationFailed
+from ..extensions import db
+from ..reference.models import Diploma, Level, Programme, Region, Series
+from ..timeutil import utcnow
+from . import eligibility, filetypes, identity, storage
+from .models import MAX_CHOICES, SEXES, Applicant, Application, ApplicationChoice, ApplicationDocument, ReferenceCounter
+
+STEPS = (
+    ("identite", "Identité"),
+    ("contact", "Contact et région"),
+    ("parcours", "Parcours scolaire"),
+    ("choix", "Choix de formation"),
+    ("motivation", "Motivation"),
+    ("pieces", "Pièces justificatives"),
+)
+MOTIVATION_MIN = 100
+MOTIVATION_MAX = 3000
+# Until these phases, an applicant may withdraw.
+WITHDRAW_PHASES = ("open", "screening", "review")
+WITHDRAWABLE_STATUSES = ("draft", "submitted", "eligible", "ineligible", "evaluated")
+DUPLICATE_IDENTITY = (
+    "Ce numéro est déjà utilisé dans un autre dossier de cette campagne. Vérifiez votre saisie ; "
+    "si le numéro est bien le vôtre, contactez la DNFP."
+)
+CONCURRENT_CHANGE = "Ce dossier a été modifié entre-temps. Rechargez la page et recommencez."
+NOT_EDITABLE = "Votre dossier a été soumis : il ne peut plus être modifié."
+_IDENTITY_FIELDS = ("last_name", "first_names", "sex", "birth_date", "birth_place", "nina",
+                    "passport_number", "passport_expiry")
+
+
+# --- lookups ------------------------------------------------------------------------------
+
+def applicant_of(user) -> Applicant:
+    applicant = db.session.scalar(select(Applicant).where(Applicant.user_id == user.id))
+    if applicant is None:
+        applicant = Applicant(user_id=user.id, source="web")
+        db.session.add(applicant)
+        db.session.flush()
+    return applicant
+
+
+def own_application(user, application_id) -> Application:
+    """The user's own application, or NotFound (another's id looks exactly like a missing one)."""
+    application = db.session.get(Application, application_id) if isinstance(application_id, int) else None
+    if application is None or application.applicant is None or application.applicant.user_id != user.id:
+        raise NotFound("Dossier introuvable.")
+    return application
+
+
+def user_applications(user) -> list[Application]:
+    return list(db.session.scalars(
+        select(Application).join(Applicant).where(Applicant.user_id == user.id).order_by(Application.id.desc())
+    ))
+
+
+def window_open(campaign: Campaign, now: datetime) -> bool:
+    return campaign.phase == "open" and campaign.opens_at <= now < campaign.closes_at
+
+
+def _editable(application: Application) -> None:
+    if application.status != "draft":
+        raise InvalidTransition(NOT_EDITABLE)
+
+
+def _clean(value, max_len: int | None = None) -> str:
+    text = (value or "").strip() if isinstance(value, str) else ""
+    return text[:max_len] if max_len else text
+
+
+def _parse_date(raw, label: str, errors: dict, key: str) -> date | None:
+    text = _clean(raw)
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    errors[key] = f"{label} : date invalide (format JJ/MM/AAAA)."
+    return None
+
+
+def _parse_int(raw) -> int | None:
+    text = _clean(raw)
+    if not text or not text.isdigit():
+        return None
+    return int(text)
+
+
+# --- starting -----------------------------------------------------------------------------
+
+def start_application(user, campaign: Campaign, now: datetime | None = None) -> tuple[Application, bool]:
+    """The user's draft for this campaign, created when missing. (application, created)."""
+    now = now or utcnow()
+    applicant = applicant_of(user)
+    existing = db.session.scalar(select(Application).where(
+        Application.campaign_id == campaign.id, Application.applicant_id == applicant.id))
+    if existing is not None:
+        return existing, False
+    if not window_open(campaign, now):
+        raise InvalidTransition("Les candidatures ne sont pas ouvertes pour cette campagne.")
+    application = Application(campaign_id=campaign.id, applicant_id=applicant.id, status="draft",
+                              email=user.email)
+    db.session.add(application)
+    db.session.flush()
+    record(user, "application.create", application, after={"status": "draft"})
+    return application, True
+
+
+# --- steps --------------------------------------------------------------------------------
+
+def _identity_clash(application: Application, column, value) -> bool:
+    if not value:
+        return False
+    return db.session.scalar(select(Application.id).where(
+        Application.campaign_id == application.campaign_id, column == value,
+        Application.id != application.id)) is not None
+
+
+def save_identity(user, application: Application, data: dict, today: date | None = None) -> None:
+    _editable(application)
+    today = today or utcnow().date()
+    errors: dict[str, str] = {}
+    last_name = _clean(data.get("last_name"), 100)
+    first_names = _clean(data.get("first_names"), 150)
+    sex = _clean(data.get("sex"))
+    birth_place = _clean(data.get("birth_place"), 100)
+    if not last_name:
+        errors["last_name"] = "Le nom est obligatoire."
+    if not first_names:
+        errors["first_names"] = "Le ou les prénoms sont obligatoires."
+    if sex not in SEXES:
+        errors["sex"] = "Indiquez votre sexe."
+    if not birth_place:
+        errors["birth_place"] = "Le lieu de naissance est obligatoire."
+    birth_date = _parse_date(data.get("birth_date"), "Date de naissance", errors, "birth_date")
+    if "birth_date" not in errors:
+        problems = identity.check_birth_date(birth_date, today)
+        if problems:
+            errors["birth_date"] = problems[0]
+    nina = identity.normalise_nina(data.get("nina"))
+    nina_errors = identity.check_nina(nina)
+    if nina_errors:
+        errors["nina"] = " ".join(nina_errors)
+    passport, passport_error = identity.normalise_passport(data.get("passport_number"))
+    if passport_error:
+        errors["passport_number"] = passport_error
+    expiry = _parse_date(data.get("passport_expiry"), "Date d'expiration du passeport", errors, "passport_expiry")
+    if passport and expiry is None and "passport_expiry" not in errors:
+        errors["passport_expiry"] = "Indiquez la date d'expiration du passeport."
+    if not errors:
+        if _identity_clash(application, Application.nina, nina):
+            errors["nina"] = DUPLICATE_IDENTITY
+        if _identity_clash(application, Application.passport_number, passport):
+            errors["passport_number"] = DUPLICATE_IDENTITY
+    if errors:
+        raise ValidationFailed(errors=errors)
+    before = snapshot(application, _IDENTITY_FIELDS)
+    application.last_name = last_name.upper()
+    application.first_names = first_names
+    application.sex = sex
+    application.birth_date = birth_date
+    application.birth_place = birth_place
+    application.nina = nina
+    application.passport_number = passport
+    application.passport_expiry = expiry if passport else None
+    warnings = identity.nina_warnings(nina, birth_date)
+    warnings += identity.check_passport_expiry(application.passport_expiry, application.campaign.reference_date)
+    application.identity_warnings = warnings or None
+    record(user, "application.identity", application, before=before, after=snapshot(application, _IDENTITY_FIELDS))
+
+
+def save_contact(user, application: Application, data: dict) -> None:
+    _editable(application)
+    errors: dict[str, str] = {}
+    phone, phone_error = identity.normalise_phone(data.get("phone"))
+    if phone_error:
+        errors["phone"] = phone_error
+    address = _clean(data.get("address"), 250)
+    if not address:
+        errors["address"] = "L'adresse est obligatoire."
+    region = None
+    region_id = _parse_int(data.get("region_id"))
+    if region_id is not None:
+        region = db.session.get(Region, region_id)
+    if region is None or not region.active:
+        errors["region_id"] = "Choisissez votre région dans la liste."
+    if errors:
+        raise ValidationFailed(errors=errors)
+    application.phone = phone
+    application.address = address
+    application.region_id = region.id
+    record(user, "application.contact", application, after={"phone": phone, "region_id": region.id})
+
+
+def save_schooling(user, application: Application, data: dict, today: date | None = None) -> None:
+    _editable(application)
+    today = today or utcnow().date()
+    errors: dict[str, str] = {}
+    diploma = None
+    diploma_id = _parse_int(data.get("diploma_id"))
+    if diploma_id is not None:
+        diploma = db.session.get(Diploma, diploma_id)
+    if diploma is None or not diploma.active:
+        errors["diploma_id"] = "Choisissez votre diplôme le plus élevé dans la liste."
+    series = None
+    series_id = _parse_int(data.get("series_id"))
+    if diploma is not None and diploma.has_series:
+        if series_id is not None:
+            series = db.session.get(Series, series_id)
+        if series is None or series.diploma_id != diploma.id:
+            errors["series_id"] = "Choisissez la série de votre baccalauréat."
+    year = _parse_int(data.get("diploma_year"))
+    if year is None or year < 1970 or year > today.year:
+        errors["diploma_year"] = f"Indiquez l'année d'obtention (entre 1970 et {today.year})."
+    average = None
+    raw_average = _clean(data.get("diploma_average")).replace(",", ".")
+    try:
+        average = Decimal(raw_average)
+    except (InvalidOperation, ValueError):
+        errors["diploma_average"] = "Indiquez la moyenne obtenue, sur 20 (par exemple 12,50)."
+    if average is not None and not average.is_finite():
+        average = None
+        errors["diploma_average"] = "Indiquez la moyenne obtenue, sur 20 (par exemple 12,50)."
+    if average is not None and (average < 0 or average > 20):
+        errors["diploma_average"] = "La moyenne doit être comprise entre 0 et 20."
+    school = _clean(data.get("school"), 200)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    application.diploma_id = diploma.id
+    application.series_id = series.id if series else None
+    application.diploma_year = year
+    application.diploma_average = average.quantize(Decimal("0.01"))
+    application.school = school or None
+    record(user, "application.schooling", application,
+           after={"diploma_id": diploma.id, "diploma_year": year, "diploma_average": str(average)})
+
+
+def allowed_offers(application: Application) -> list[Offer]:
+    """The campaign's offers whose level the applicant's diploma opens (all if no diploma yet)."""
+    offers = list(db.session.scalars(
+        select(Offer).join(Programme).where(Offer.campaign_id == application.campaign_id).order_by(Offer.code)))
+    if application.diploma is None:
+        return []
+    rank = application.diploma.rank
+    return [o for o in offers if rank >= o.programme.level.min_diploma.rank]
+
+
+def offer_label(offer: Offer) -> str:
+    return f"{offer.programme.level.code} {offer.programme.title} — {offer.establishment.name} ({offer.establishment.city})"
+
+
+def save_choices(user, application: Application, offer_ids: list) -> None:
+    """Ranked choices: the list order is the rank; empty entries are skipped."""
+    _editable(application)
+    wanted = [str(v).strip() for v in offer_ids if v is not None and str(v).strip()]
+    if not wanted:
+        raise ValidationFailed(errors={"choices": "Choisissez au moins une formation."})
+    if len(wanted) > MAX_CHOICES:
+        raise ValidationFailed(errors={"choices": f"Vous pouvez faire {MAX_CHOICES} choix au maximum."})
+    if application.diploma is None:
+        raise ValidationFailed(errors={"choices": "Indiquez d'abord votre diplôme (étape Parcours scolaire)."})
+    allowed = {o.id: o for o in allowed_offers(application)}
+    offers = []
+    for raw in wanted:
+        offer_id = int(raw) if raw.isdigit() else None
+        offer = db.session.get(Offer, offer_id) if offer_id is not None else None
+        if offer is None or offer.campaign_id != application.campaign_id:
+            raise ValidationFailed(errors={"choices": "Une des formations choisies n'existe pas dans cette campagne."})
+        if offer.id not in allowed:
+            raise ValidationFailed(errors={"choices": (
+                f"Votre diplôme ne donne pas accès à la formation « {offer_label(offer)} ».")})
+        offers.append(offer)
+    if len({o.id for o in offers}) != len(offers):
+        raise ValidationFailed(errors={"choices": "Vous avez choisi deux fois la même formation : chaque choix doit être différent."})
+    before = [c.offer_id for c in application.choices]
+    application.choices.clear()
+    db.session.flush()
+    for rank, offer in enumerate(offers, start=1):
+        application.choices.append(ApplicationChoice(offer_id=offer.id, rank=rank))
+    db.session.flush()
+    record(user, "application.choices", application, before={"offers": before},
+           after={"offers": [o.id for o in offers]})
+
+
+def save_motivation(user, application: Application, data: dict) -> None:
+    _editable(application)
+    text = (data.get("motivation") or "").strip() if isinstance(data.get("motivation"), str) else ""
+    if len(text) < MOTIVATION_MIN:
+        raise ValidationFailed(errors={"motivation": (
+            f"Votre texte est trop court ({len(text)} caractères) : écrivez au moins {MOTIVATION_MIN} caractères.")})
+    if len(text) > MOTIVATION_MAX:
+        raise ValidationFailed(errors={"motivation": (
+            f"Votre texte est trop long ({len(text)} caractères) : {MOTIVATION_MAX} caractères au maximum.")})
+    application.motivation = text
+    record(user, "application.motivation", application, after={"length": len(text)})
+
+
+# --- documents ----------------------------------------------------------------------------
+
+def campaign_document_types(campaign: Campaign) -> list:
+    """[(DocumentType, required)] for the campaign, in a stable order."""
+    rows = sorted(campaign.required_documents, key=lambda r: r.document_type.id)
+    return [(r.document_type, r.required) for r in rows if r.document_type.active]
+
+
+def upload_document(user, application: Application, document_type_id, content: bytes, filename: str | None,
+                    upload_dir: str, max_bytes: int) -> tuple[ApplicationDocument, str | None]:
+    """Store (or replace) the document of this type. The file is written only when valid.
+
+    Returns (document, stored name of the replaced file or None): the caller deletes the
+    replaced file after the commit, or the new one (document.stored_name) if the commit fails.
+    """
+    _editable(application)
+    types = {t.id: t for t, _required in campaign_document_types(application.campaign)}
+    type_id = document_type_id if isinstance(document_type_id, int) else _parse_int(document_type_id)
+    doc_type = types.get(type_id)
+    if doc_type is None:
+        raise ValidationFailed("Cette pièce n'est pas demandée pour cette campagne.")
+    content_type, error = filetypes.validate_upload(content, filename, doc_type.accepted_types, max_bytes)
+    if error:
+        raise ValidationFailed(error)
+    try:
+        clean = filetypes.strip_image_metadata(content, content_type)
+    except filetypes.UploadError as exc:
+        raise ValidationFailed(str(exc)) from exc
+    original = _clean(filename, 255) or doc_type.name
+    stored_name = storage.save(upload_dir, clean)
+    existing = next((d for d in application.documents if d.document_type_id == doc_type.id), None)
+    old_stored = None
+    if existing is not None:
+        old_stored = existing.stored_name
+        document = existing
+    else:
+        document = ApplicationDocument(application_id=application.id, document_type_id=doc_type.id)
+        application.documents.append(document)
+    document.original_name = original
+    document.stored_name = stored_name
+    document.content_type = content_type
+    document.size_bytes = len(clean)
+    document.sha256 = hashlib.sha256(clean).hexdigest()
+    document.uploaded_at = utcnow()
+    db.session.flush()
+    record(user, "application.document.upload", application,
+           after={"document_type": doc_type.code, "size_bytes": len(clean), "replaced": existing is not None})
+    return document, old_stored
+
+
+def own_document(user, application: Application, document_id) -> ApplicationDocument:
+    document = db.session.get(ApplicationDocument, document_id) if isinstance(document_id, int) else None
+    if document is None or document.application_id != application.id:
+        raise NotFound("Pièce introuvable.")
+    return document
+
+
+def remove_document(user, application: Application, document: ApplicationDocument) -> str:
+    """Remove the document row; returns the stored name, for the caller to delete after commit."""
+    _editable(application)
+    stored = document.stored_name
+    code = document.document_type.code
+    application.documents.remove(document)
+    db.session.flush()
+    record(user, "application.document.remove", application, before={"document_type": code})
+    return stored
+
+
+# --- eligibility --------------------------------------------------------------------------
+
+def _level_facts() -> list:
+    return [
+        eligibility.LevelFacts(code=lv.code, name=lv.name, min_diploma_rank=lv.min_diploma.rank,
+                               min_diploma_name=lv.min_diploma.name, default_min_age=lv.default_min_age,
+                               default_max_age=lv.default_max_age)
+        for lv in db.session.scalars(select(Level))
+    ]
+
+
+def checks_for(application: Application, now: datetime | None = None, today: date | None = None) -> list:
+    campaign = application.campaign
+    applicant = eligibility.ApplicantFacts(
+        birth_date=application.birth_date, nationality=application.nationality,
+        diploma_rank=application.diploma.rank if application.diploma else None,
+        diploma_code=application.diploma.code if application.diploma else None,
+        diploma_name=application.diploma.name if application.diploma else None,
+        diploma_has_series=bool(application.diploma and application.diploma.has_series),
+        series_code=application.series.code if application.series else None,
+        documents=frozenset(d.document_type.code for d in application.documents),
+    )
+    campaign_facts = eligibility.CampaignFacts(
+        reference_date=campaign.reference_date, opens_at=campaign.opens_at, closes_at=campaign.closes_at,
+        age_bounds={r.level.code: (r.min_age, r.max_age) for r in campaign.level_rules},
+        allowed_series=frozenset(s.code for s in campaign.allowed_series),
+        required_documents={t.code: t.name for t, required in campaign_document_types(campaign) if required},
+        max_choices=MAX_CHOICES,
+    )
+    choices = [eligibility.ChoiceFacts(rank=c.rank, offer_code=c.offer.code,
+                                       level_code=c.offer.programme.level.code, label=offer_label(c.offer))
+               for c in application.choices]
+    return eligibility.evaluate(applicant, campaign_facts, _level_facts(), choices, today=today, now=now)
+
+
+def missing_steps(application: Application) -> list[str]:
+    """French names of the steps still incomplete."""
+    missing = []
+    if not (application.last_name and application.birth_date and application.nina and application.sex):
+        missing.append("Identité")
+    if not (application.phone and application.region_id and application.address):
+        missing.append("Contact et région")
+    if application.diploma_id is None or application.diploma_average is None:
+        missing.append("Parcours scolaire")
+    if not application.choices:
+        missing.append("Choix de formation")
+    if not application.motivation:
+        missing.append("Motivation")
+    return missing
+
+
+# --- submission ---------------------------------------------------------------------------
+
+def _next_reference(campaign: Campaign) -> str:
+    """Increment the campaign's counter atomically (the UPDATE takes the row lock until commit),
+    then read it back. The first reference of a campaign inserts the row in a savepoint; if a
+    concurrent submission inserted it first, the increment is retried."""
+    from sqlalchemy.exc import IntegrityError
+
+    def increment() -> bool:
+        result = db.session.execute(
+            update(ReferenceCounter).where(ReferenceCounter.campaign_id == campaign.id)
+            .values(last_value=ReferenceCounter.last_value + 1)
+            .execution_options(synchronize_session=False))
+        return result.rowcount == 1
+
+    if not increment():
+        try:
+            with db.session.begin_nested():
+                db.session.add(ReferenceCounter(campaign_id=campaign.id, last_value=0))
+        except IntegrityError:
+            pass
+        if not increment():  # pragma: no cover - the row exists by now
+            raise InvalidTransition("La référence du dossier n'a pas pu être attribuée : réessayez.")
+    value = db.session.scalar(select(ReferenceCounter.last_value).where(
+        ReferenceCounter.campaign_id == campaign.id).execution_options(populate_existing=True))
+    return f"{campaign.reference_prefix}-{campaign.year}-{value:06d}"
+
+
+def submit(user, application: Application, now: datetime | None = None) -> bool:
+    """Submit the draft. True when submitted now, False when it was already submitted."""
+    now = now or utcnow()
+    if application.status != "draft":
+        if application.submitted_at is not None:
+            return False
+        raise InvalidTransition("Ce dossier ne peut plus être soumis.")
+    campaign = application.campaign
+    if not window_open(campaign, now):
+        raise InvalidTransition("La période de candidature est close (ou pas encore ouverte) : le dossier ne peut pas être soumis.")
+    missing = missing_steps(application)
+    if missing:
+        raise InvalidTransition("Votre dossier est incomplet.", reasons=[f"Étape à compléter : {m}." for m in missing])
+    failed = eligibility.failed(checks_for(application, now=now))
+    if failed:
+        raise InvalidTransition("Votre dossier ne remplit pas encore toutes les conditions.",
+                                reasons=[c.message_fr for c in failed])
+    application.reference = _next_reference(campaign)
+    application.status = "submitted"
+    application.submitted_at = now
+    db.session.flush()
+    record(user, "application.submit", application, before={"status": "draft"},
+           after={"status": "submitted", "reference": application.reference})
+    from ..notifications.services import send_email
+    send_email(
+        user.email, f"Dossier {application.reference} soumis",
+        f"Bonjour {application.full_name},\n\n"
+        f"Votre dossier de candidature « {campaign.title} » a bien été soumis le "
+        f"{now.strftime('%d/%m/%Y à %H:%M')} (heure de Bamako).\n"
+        f"Référence : {application.reference}\n\n"
+        "Conservez cette référence. Vous pourrez suivre l'état de votre dossier dans votre espace candidat.\n",
+        user_id=user.id, application_id=application.id)
+    return True
+
+
+def can_withdraw(application: Application) -> bool:
+    return (application.status in WITHDRAWABLE_STATUSES
+            and application.campaign.phase in WITHDRAW_PHASES + (("draft",) if application.status == "draft" else ()))
+
+
+def withdraw(user, application: Application, now: datetime | None = None) -> None:
+    if application.status == "withdrawn":
+        return
+    if not can_withdraw(application):
+        raise InvalidTransition("Il n'est plus possible de retirer ce dossier : la délibération a commencé.")
+    before = application.status
+    application.status = "withdrawn"
+    application.withdrawn_at = now or utcnow()
+    record(user, "application.withdraw", application, before={"status": before}, after={"status": "withdrawn"})
+
+
+TIMELINE = (("draft", "Brouillon"), ("submitted", "Soumis"), ("eligible", "Recevabilité"),
+            ("evaluated", "Évalué par le comité"), ("placed", "Affectation"), ("accepted", "Réponse"))
+_ORDER = {"draft": 0, "submitted": 1, "eligible": 2, "ineligible": 2, "evaluated": 3, "placed": 4,
+          "waiting_list": 4, "not_selected": 4, "accepted": 5, "declined": 5, "enrolled": 6}
+
+
+def timeline(application: Application) -> list[dict]:
+    """The steps of the file, each done / current / to come (withdrawn stops the line)."""
+    position = _ORDER.get(application.status, 0)
+    steps = []
+    for index, (_code, label) in enumerate(TIMELINE):
+        state = "done" if index < position else ("current" if index == position else "todo")
+        if index == position and application.status != "draft":
+            label = application.status_label
+        steps.append({"label": label, "state": state})
+    if application.status == "withdrawn":
+        steps = [s for s in steps if s["state"] == "done"] + [{"label": application.status_label, "state": "current"}]
+    return steps
+
+
+# --- placement ----------------------------------------------------------------------------
+
+def own_placement(user, placement_id):
+    from ..placement.models import Placement
+    placement = db.session.get(Placement, placement_id) if isinstance(placement_id, int) else None
+    if placement is None:
+        raise NotFound("Affectation introuvable.")
+    own_application(user, placement.application_id)
+    return placement
+
+
+def live_placement(application: Application):
+    from ..placement.models import Placement
+    return db.session.scalar(select(Placement).where(
+        Placement.application_id == application.id, Placement.status.in_(("offered", "accepted"))))
+
+
+def _answer(user, placement, new_status: str, now: datetime | None) -> None:
+    now = now or utcnow()
+    if placement.status == new_status:
+        return
+    if placement.status != "offered":
+        raise InvalidTransition("Cette affectation n'attend plus de réponse.")
+    if placement.deadline is not None and now > placement.deadline:
+        raise InvalidTransition("La date limite de réponse est dépassée.")
+    application = placement.application
+    before = {"placement": placement.status, "application": application.status}
+    placement.status = new_status
+    placement.decided_at = now
+    application.status = new_status
+    record(user, f"placement.{'accept' if new_status == 'accepted' else 'decline'}", placement,
+           campaign_id=application.campaign_id, before=before,
+           after={"placement": new_status, "application": new_status})
+
+
+def accept_placement(user, placement, now: datetime | None = None) -> None:
+    _answer(user, placement, "accepted", now)
+
+
+def decline_placement(user, placement, now: datetime | None = None) -> None:
+    _answer(user, placement, "declined", now)
+
+
+# --- personal data ------------------------------------------------------------------------
+
+def _iso(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def personal_data(user) -> dict:
+    """Everything held about the user, as plain JSON data."""
+    from ..auth.models import Consent
+    consents = db.session.scalars(select(Consent).where(Consent.user_id == user.id)).all()
+    apps = []
+    for a in user_applications(user):
+        fields = ("reference", "status", "last_name", "first_names", "sex", "birth_date", "birth_place",
+                  "nationality", "nina", "passport_number", "passport_expiry", "phone", "email", "address",
+                  "diploma_year", "diploma_average", "school", "motivation", "submitted_at", "withdrawn_at",
+                  "correction_request", "created_at")
+        item = {f: _iso(getattr(a, f, None)) for f in fields}
+        item["campaign"] = a.campaign.title
+        item["region"] = a.region.name if a.region else None
+        item["diploma"] = a.diploma.name if a.diploma else None
+        item["series"] = a.series.code if a.series else None
+        item["choices"] = [{"rank": c.rank, "offer": offer_label(c.offer)} for c in a.choices]
+        item["documents"] = [{"type": d.document_type.name, "original_name": d.original_name,
+                              "content_type": d.content_type, "size_bytes": d.size_bytes,
+                              "sha256": d.sha256, "uploaded_at": _iso(d.uploaded_at)} for d in a.documents]
+        apps.append(item)
+    return {
+        "account": {"email": user.email, "full_name": user.full_name, "role": user.role,
+                    "created_at": _iso(getattr(user, "created_at", None))},
+        "consents": [{"version": c.text_version, "given_at": _iso(c.given_at)} for c in consents],
+        "applications": apps,
+    }
+
+
+def request_correction(user, application: Application, text: str) -> None:
+    text = (text or "").strip() if isinstance(text, str) else ""
+    if len(text) < 10:
+        raise ValidationFailed(errors={"text": "Décrivez la correction demandée (10 caractères au moins)."})
+    if len(text) > 2000:
+        raise ValidationFailed(errors={"text": "2000 caractères au maximum."})
+    before = application.correction_request
+    application.correction_request = text
+    record(user, "application.correction_request", application, before={"correction_request": before},
+           after={"correction_request": text})
+
+

@@ -1,0 +1,124 @@
+"""A young applicant, on a 360 px phone, registers, fills every step, uploads a PDF, submits and
+sees the receipt. Screenshots go to tests/e2e/artifacts/."""
+from datetime import date, timedelta
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def open_campaign(app, reference):
+    """An open campaign with two offers, requiring only the diploma."""
+    from quota_app.campaigns.models import Campaign, CampaignDocument, Offer
+    from quota_app.extensions import db
+    from quota_app.reference.models import DocumentType, Establishment, Programme
+    from quota_app.timeutil import utcnow
+
+    with app.app_context():
+        now = utcnow()
+        item = Campaign(code="E2E2026", title="Quota 2026-2027", year=2026, phase="open",
+                        reference_date=date(now.year, 9, 1), opens_at=now - timedelta(days=1),
+                        closes_at=now + timedelta(days=10))
+        db.session.add(item)
+        db.session.flush()
+        casa = db.session.query(Establishment).filter_by(code="ISTA-CASA").one()
+        offers = []
+        for code in ("TS-DD", "T-MI"):
+            programme = db.session.query(Programme).filter_by(code=code).one()
+            offer = Offer(campaign_id=item.id, programme_id=programme.id, establishment_id=casa.id,
+                          code=f"{code}-CASA", seats=5)
+            db.session.add(offer)
+            offers.append(offer)
+        diploma = db.session.query(DocumentType).filter_by(code="DIPLOMA").one()
+        db.session.add(CampaignDocument(campaign_id=item.id, document_type_id=diploma.id, required=True))
+        db.session.commit()
+        return {"id": item.id, "offers": [o.id for o in offers], "diploma_type": diploma.id}
+
+
+def _fits(page):
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_applicant_applies_on_a_phone(live_server, phone, shot, open_campaign):
+    page = phone
+    page.goto(live_server + "/inscription")
+    page.fill("#email", "awa.traore@exemple.ml")
+    page.fill("#full_name", "Awa Traoré")
+    page.fill("#password", "Bamako-Rabat-2026")
+    page.fill("#confirm", "Bamako-Rabat-2026")
+    page.check("#consent")
+    page.get_by_role("button", name="Créer mon compte").click()
+    page.wait_for_url(live_server + "/candidat/")
+
+    page.goto(f"{live_server}/candidat/campagne/{open_campaign['id']}")
+    assert "Pièces à fournir" in page.content()
+    _fits(page)
+    shot(page, "10-campagne")
+    page.get_by_role("button", name="Postuler").click()
+    page.wait_for_url("**/etape/identite")
+
+    # Identity, with a wrong NINA first.
+    page.fill("#last_name", "Traoré")
+    page.fill("#first_names", "Awa")
+    page.check("input[name=sex][value=F]")
+    page.fill("#birth_date", "2005-03-14")
+    page.fill("#birth_place", "Bamako")
+    page.fill("#nina", "12345")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    assert "Le NINA doit compter 15 caractères" in page.content()
+    _fits(page)
+    shot(page, "11-identite-erreur")
+    page.fill("#nina", "12 05 1234567 001 A")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.wait_for_url("**/etape/contact")
+
+    page.fill("#phone", "76 12 34 56")
+    page.fill("#address", "Rue 12, Hamdallaye, Bamako")
+    page.select_option("#region_id", label="00 District de Bamako")
+    shot(page, "12-contact")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.wait_for_url("**/etape/parcours")
+
+    page.select_option("#diploma_id", label="Baccalauréat")
+    page.select_option("#series_id", label="TSE — Terminale Sciences Exactes")
+    page.fill("#diploma_year", "2024")
+    page.fill("#diploma_average", "13,5")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.wait_for_url("**/etape/choix")
+
+    page.select_option("#choice-1", value=str(open_campaign["offers"][0]))
+    page.select_option("#choice-2", value=str(open_campaign["offers"][1]))
+    _fits(page)
+    shot(page, "13-choix")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.wait_for_url("**/etape/motivation")
+
+    page.fill("#motivation", "Je veux devenir développeuse et revenir créer des emplois au Mali. " * 3)
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.wait_for_url("**/etape/pieces")
+
+    page.set_input_files(f"#file-{open_campaign['diploma_type']}",
+                        files=[{"name": "diplome.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}])
+    page.get_by_role("button", name="Envoyer").click()
+    page.wait_for_url("**/etape/pieces")
+    assert "Pièce enregistrée." in page.content() and "diplome.pdf" in page.content()
+    _fits(page)
+    shot(page, "14-pieces")
+
+    page.get_by_role("link", name="Voir le récapitulatif").click()
+    assert "Toutes les pièces demandées sont jointes." in page.content()
+    _fits(page)
+    shot(page, "15-recapitulatif")
+    page.get_by_role("button", name="Soumettre mon dossier").click()
+    page.wait_for_url("**/recepisse")
+    content = page.content()
+    assert "Récépissé de dépôt de candidature" in content and "MLI-2026-000001" in content
+    _fits(page)
+    shot(page, "16-recepisse")
+
+    page.goto(live_server + "/candidat/")
+    assert "Soumis" in page.content()
+    shot(page, "17-espace-soumis")

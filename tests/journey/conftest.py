@@ -1,0 +1,70 @@
+"""Fixtures for the applicant's journey: an open campaign with offers and required documents,
+applicants logged in on their own clients, and helpers that fill every step."""
+from datetime import date, timedelta
+
+import pytest
+
+@pytest.fixture
+def campaign(app, db, reference):
+    """An open campaign (window around now) with four offers and two required documents."""
+    from quota_app.campaigns.models import Campaign, CampaignDocument, Offer
+    from quota_app.reference.models import DocumentType, Establishment, Programme
+    from quota_app.timeutil import utcnow
+
+    now = utcnow()
+    item = Campaign(code="Q2026", title="Quota 2026-2027", year=2026, phase="open",
+                    reference_date=date(now.year, 9, 1), opens_at=now - timedelta(days=5),
+                    closes_at=now + timedelta(days=20), reference_prefix="MLI")
+    db.session.add(item)
+    db.session.flush()
+    casa = db.session.query(Establishment).filter_by(code="ISTA-CASA").one()
+    for index, code in enumerate(("TS-DD", "TS-IA", "T-MI", "Q-CONF")):
+        programme = db.session.query(Programme).filter_by(code=code).one()
+        db.session.add(Offer(campaign_id=item.id, programme_id=programme.id, establishment_id=casa.id,
+                             code=f"{code}-CASA", seats=5 + index))
+    for code in ("PHOTO", "DIPLOMA"):
+        doc = db.session.query(DocumentType).filter_by(code=code).one()
+        db.session.add(CampaignDocument(campaign_id=item.id, document_type_id=doc.id, required=True))
+    db.session.commit()
+    return item.id
+
+
+@pytest.fixture
+def other_campaign(app, db, reference):
+    from quota_app.campaigns.models import Campaign, Offer
+    from quota_app.reference.models import Establishment, Programme
+    from quota_app.timeutil import utcnow
+
+    now = utcnow()
+    item = Campaign(code="Q2027", title="Quota autre", year=2027, phase="open",
+                    reference_date=date(now.year, 9, 1), opens_at=now - timedelta(days=5),
+                    closes_at=now + timedelta(days=20))
+    db.session.add(item)
+    db.session.flush()
+    programme = db.session.query(Programme).filter_by(code="TS-DD").one()
+    rabat = db.session.query(Establishment).filter_by(code="ISTA-RABAT").one()
+    offer = Offer(campaign_id=item.id, programme_id=programme.id, establishment_id=rabat.id, code="X", seats=3)
+    db.session.add(offer)
+    db.session.commit()
+    return offer.id
+
+
+@pytest.fixture
+def applicant(app, make_user):
+    """make applicant users with their Applicant row; returns (user, client)."""
+    from quota_app.applications.models import Applicant
+    from quota_app.extensions import db as database
+
+    def factory():
+        user = make_user(role="applicant")
+        with app.app_context():
+            database.session.add(Applicant(user_id=user.id, source="web"))
+            database.session.commit()
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = user.session_token
+            session["_fresh"] = True
+        return user, client
+
+    return factory
+
