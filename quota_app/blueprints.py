@@ -9,6 +9,10 @@ def register_blueprints(app):
     from .committee.views import bp as committee_bp
     from .main.views import bp as main_bp
     from .notifications.views import bp as notifications_bp
+    from .dashboard.views import bp as dashboard_bp
+    from .screening.views import bp as screening_bp
+    from .reference.views import bp as reference_bp
+    from .audit.views import bp as audit_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -17,3 +21,7 @@ def register_blueprints(app):
     app.register_blueprint(committee_bp, url_prefix="/comite")
     app.register_blueprint(amci_bp, url_prefix="/amci")
     app.register_blueprint(notifications_bp, url_prefix="/messages")
+    app.register_blueprint(screening_bp, url_prefix="/gestion/dossiers")
+    app.register_blueprint(dashboard_bp, url_prefix="/gestion/tableau-de-bord")
+    app.register_blueprint(reference_bp, url_prefix="/gestion/referentiel")
+    app.register_blueprint(audit_bp, url_prefix="/gestion/journal")

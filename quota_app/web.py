@@ -11,11 +11,17 @@ NAVIGATION = {
     "applicant": [("applications.home", "Mon dossier")],
     "manager": [
         ("campaigns.home", "Campagnes"),
+        ("screening.index", "Dossiers"),
+        ("screening.queue", "Recevabilité"),
+        ("dashboard.index", "Tableau de bord"),
         ("notifications.outbox", "Messages envoyés"),
+        ("reference.index", "Référentiel"),
+        ("audit.index", "Journal d'audit"),
     ],
     "committee": [("committee.home", "Mes dossiers à noter")],
     "amci": [("amci.home", "Listes AMCI")],
-    "admin": [("auth.admin_users", "Comptes"), ("notifications.outbox", "Messages envoyés")],
+    "admin": [("auth.admin_users", "Comptes"), ("notifications.outbox", "Messages envoyés"),
+              ("audit.index", "Journal d'audit")],
 }
 
 

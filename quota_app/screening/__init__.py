@@ -1,0 +1,1 @@
+"""Managers' work on applications: search, file view, eligibility screening, export."""

@@ -1,0 +1,26 @@
+"""Screening forms, with French labels and messages."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+DECISION_CHOICES = [SelectChoice("eligible", _l("Recevable")), SelectChoice("ineligible", _l("Non recevable"))]
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(_l("Décision"), choices=DECISION_CHOICES,
+                          validators=[DataRequired(_l("Choisissez une décision."))])
+    reason = SelectField(_l("Motif de non-recevabilité"), choices=[], validate_choice=False,
+                         validators=[Optional()])
+    comment = TextAreaField(_l("Commentaire (envoyé au candidat)"), validators=[Length(max=2000)],
+                            filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    version = HiddenField(validators=[DataRequired(_l("Rechargez la page et recommencez."))])
+
+    def set_reasons(self, reasons):
+        self.reason.choices = [SelectChoice("", _l("— Choisir un motif —"))] + [
+            SelectChoice(str(r.id), r.label) for r in reasons]
+
+
+class ActionForm(FlaskForm):
+    """A bare POST (CSRF only): show the identity numbers, bulk decision."""

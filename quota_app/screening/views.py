@@ -1,0 +1,232 @@
+"""Managers' screens on applications: search list, export, file view, documents, screening.
+
+Thin views: read the query or the form, call a service, commit once, flash a French message.
+"""
+import tempfile
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..applications import storage
+from ..applications.eligibility import is_eligible
+from ..applications.models import SEX_LABELS, STATUS_LABELS, STATUSES, Application
+from ..campaigns.models import Campaign, Offer
+from ..errors import Conflict, DomainError, NotFound, ValidationFailed
+from ..extensions import db
+from ..permissions import role_required
+from ..reference.models import Diploma, Level, Region, Sector
+from ..timeutil import age_on, utcnow
+from . import search, services
+from .forms import ActionForm, DecisionForm
+
+bp = Blueprint("screening", __name__)
+
+
+def _ip():
+    return request.remote_addr
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def current_campaign() -> Campaign | None:
+    """The campaign named by ?campaign=ID, else the most recent one (None if there is none)."""
+    raw = request.values.get("campaign", "")
+    if raw:
+        campaign = db.session.get(Campaign, int(raw)) if raw.isdigit() else None
+        if campaign is None:
+            abort(404)
+        return campaign
+    return db.session.execute(
+        select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def campaigns_list():
+    return db.session.execute(select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc())).scalars().all()
+
+
+def _filter_options(campaign: Campaign) -> dict:
+    offers = db.session.execute(
+        select(Offer).where(Offer.campaign_id == campaign.id)
+        .options(joinedload(Offer.programme), joinedload(Offer.establishment)).order_by(Offer.code)
+    ).scalars().all()
+    return {
+        "statuses": [(s, STATUS_LABELS[s]) for s in STATUSES],
+        "sexes": list(SEX_LABELS.items()),
+        "sectors": db.session.execute(select(Sector).order_by(Sector.name)).scalars().all(),
+        "levels": db.session.execute(select(Level).order_by(Level.position)).scalars().all(),
+        "regions": db.session.execute(select(Region).order_by(Region.code)).scalars().all(),
+        "diplomas": db.session.execute(select(Diploma).order_by(Diploma.rank)).scalars().all(),
+        "offers": offers,
+        "age_bands": list(search.AGE_BAND_LABELS.items()),
+        "sorts": list(search.SORTS.items()),
+    }
+
+
+@bp.get("/")
+@role_required("manager")
+def index():
+    campaign = current_campaign()
+    if campaign is None:
+        return render_template("screening/list.html", campaign=None, campaigns=[])
+    filters = search.clean_filters(request.args)
+    page = db.paginate(search.build_search(campaign, filters), per_page=search.PER_PAGE,
+                       max_per_page=search.PER_PAGE, error_out=False)
+    return render_template(
+        "screening/list.html", campaign=campaign, campaigns=campaigns_list(), page=page,
+        filters=filters, options=_filter_options(campaign), age_on=age_on,
+    )
+
+
+@bp.get("/export.xlsx")
+@role_required("manager")
+def export():
+    campaign = current_campaign()
+    if campaign is None:
+        abort(404)
+    handle = tempfile.TemporaryFile()
+    services.export(campaign, request.args, handle, _actor(), ip=_ip())
+    db.session.commit()
+    handle.seek(0)
+    return send_file(
+        handle, as_attachment=True, max_age=0,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        download_name=f"dossiers-{campaign.code}-{utcnow():%Y%m%d-%H%M}.xlsx",
+    )
+
+
+def _load(application_id: int) -> Application:
+    try:
+        return services.load_application(application_id)
+    except NotFound:
+        abort(404)
+
+
+def _render_file(application: Application, *, show_identity: bool = False, form: DecisionForm | None = None,
+                 status: int = 200):
+    context = services.check_context(application.campaign)
+    checks = services.automatic_checks(application, context)
+    if form is None:
+        form = DecisionForm(version=str(application.version))
+    form.set_reasons(services.active_reasons())
+    return render_template(
+        "screening/file.html", application=application, checks=checks, clean=is_eligible(checks),
+        show_identity=show_identity, form=form, action_form=ActionForm(), sex_labels=SEX_LABELS,
+        age=age_on(application.birth_date, application.campaign.reference_date) if application.birth_date else None,
+    ), status
+
+
+@bp.get("/<int:application_id>")
+@role_required("manager")
+def file(application_id: int):
+    return _render_file(_load(application_id))
+
+
+@bp.post("/<int:application_id>/identite")
+@role_required("manager")
+def show_identity(application_id: int):
+    application = _load(application_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.record_identity_view(application, _actor(), ip=_ip())
+    db.session.commit()
+    return _render_file(application, show_identity=True)
+
+
+@bp.get("/<int:application_id>/pieces/<int:document_id>")
+@role_required("manager", "amci")
+def document(application_id: int, document_id: int):
+    try:
+        doc = services.document_for(application_id, document_id)
+        path = storage.path_of(current_app.config["UPLOAD_DIR"], doc.stored_name)
+    except (NotFound, ValueError):
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    services.record_document_view(doc, _actor(), ip=_ip())
+    db.session.commit()
+    response = send_file(path, mimetype=doc.content_type, as_attachment=False,
+                         download_name=doc.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if not response.headers.get("Content-Disposition", "").startswith("inline"):
+        response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@bp.post("/<int:application_id>/decision")
+@role_required("manager")
+def decide(application_id: int):
+    application = _load(application_id)
+    form = DecisionForm()
+    form.set_reasons(services.active_reasons())
+    if not form.validate_on_submit():
+        return _render_file(application, form=form, status=400)
+    try:
+        services.decide(application.id, form.version.data, form.decision.data, _actor(),
+                        reason_id=form.reason.data, comment=form.comment.data, ip=_ip())
+    except ValidationFailed as error:
+        db.session.rollback()
+        for name, message in error.errors.items():
+            getattr(form, name).errors = list(getattr(form, name).errors) + [message]
+        if not error.errors:
+            flash(error.message, "error")
+        return _render_file(_load(application_id), form=form, status=400)
+    except Conflict as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_file(_load(application_id), status=409)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("screening.file", application_id=application_id))
+    db.session.commit()
+    label = services.DECISIONS[form.decision.data]
+    flash(_("Décision enregistrée : %(label)s. Le candidat est prévenu par e-mail.", label=_(label)), "success")
+    return redirect(url_for("screening.queue", campaign=application.campaign_id))
+
+
+@bp.get("/recevabilite")
+@role_required("manager")
+def queue():
+    campaign = current_campaign()
+    if campaign is None:
+        return render_template("screening/queue.html", campaign=None, campaigns=[])
+    page = db.paginate(services.queue_statement(campaign), per_page=search.PER_PAGE,
+                       max_per_page=search.PER_PAGE, error_out=False)
+    context = services.check_context(campaign)
+    rows = []
+    for application in page.items:
+        checks = services.automatic_checks(application, context)
+        rows.append((application, checks, is_eligible(checks)))
+    return render_template("screening/queue.html", campaign=campaign, campaigns=campaigns_list(), page=page,
+                           rows=rows, action_form=ActionForm())
+
+
+@bp.post("/recevabilite/lot")
+@role_required("manager")
+def bulk():
+    campaign = current_campaign()
+    if campaign is None or not ActionForm().validate_on_submit():
+        abort(400)
+    versions = {}
+    for item in request.form.getlist("selected"):
+        app_id, _sep, version = item.partition(":")
+        if app_id.isdigit() and version.isdigit():
+            versions[int(app_id)] = int(version)
+    try:
+        done, skipped = services.bulk_eligible(campaign, versions, _actor(), ip=_ip())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("screening.queue", campaign=campaign.id))
+    db.session.commit()
+    flash(_("%(n)s dossier(s) déclaré(s) recevable(s).", n=len(done)), "success")
+    if skipped:
+        flash(_("%(n)s dossier(s) non traité(s) : contrôles automatiques non satisfaits ou dossier déjà examiné (%(refs)s).",
+                n=len(skipped), refs=", ".join(a.reference or str(a.id) for a in skipped)), "warning")
+    return redirect(url_for("screening.queue", campaign=campaign.id))
