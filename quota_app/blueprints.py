@@ -11,6 +11,8 @@ def register_blueprints(app):
     from .notifications.views import bp as notifications_bp
     from .dashboard.views import bp as dashboard_bp
     from .screening.views import bp as screening_bp
+    from .imports.views import bp as imports_bp
+    from .jobs.views import bp as jobs_bp
     from .reference.views import bp as reference_bp
     from .audit.views import bp as audit_bp
 
@@ -25,3 +27,5 @@ def register_blueprints(app):
     app.register_blueprint(dashboard_bp, url_prefix="/gestion/tableau-de-bord")
     app.register_blueprint(reference_bp, url_prefix="/gestion/referentiel")
     app.register_blueprint(audit_bp, url_prefix="/gestion/journal")
+    app.register_blueprint(imports_bp, url_prefix="/gestion/imports")
+    app.register_blueprint(jobs_bp, url_prefix="/taches")

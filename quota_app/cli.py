@@ -11,3 +11,9 @@ def register_cli(app):
 
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
+
+    from .imports.cli import import_group
+    from .jobs.queue import jobs_worker
+
+    app.cli.add_command(import_group)
+    app.cli.add_command(jobs_worker)

@@ -14,6 +14,7 @@ NAVIGATION = {
         ("screening.index", "Dossiers"),
         ("screening.queue", "Recevabilité"),
         ("dashboard.index", "Tableau de bord"),
+        ("imports.home", "Imports Excel"),
         ("notifications.outbox", "Messages envoyés"),
         ("reference.index", "Référentiel"),
         ("audit.index", "Journal d'audit"),

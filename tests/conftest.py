@@ -47,6 +47,26 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="les parcours navigateur tournent dans la passe SQLite"))
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def drop_orphan_schemas(engine) -> None:
+    """Drop the schemas left by test runs that were killed before their cleanup (same machine)."""
+    with engine.begin() as conn:
+        names = conn.execute(text(
+            "SELECT nspname FROM pg_namespace WHERE nspname ~ '^[tm]_[0-9]+_[0-9a-f]+$'")).scalars().all()
+        for name in names:
+            if not _process_alive(int(name.split("_")[1])):
+                conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     if BACKEND == "postgresql":
@@ -56,6 +76,7 @@ def database_url(tmp_path_factory):
             pytest.skip("PostgreSQL injoignable")
         schema = f"t_{os.getpid()}_{secrets.token_hex(3)}"
         admin = create_engine(pg_url())
+        drop_orphan_schemas(admin)
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         yield pg_url(), {"connect_args": {"options": f"-csearch_path={schema}"}}

@@ -1,0 +1,82 @@
+"""`flask import applicants|offers --campaign CODE FILE [--commit]`: dry run by default."""
+import os
+
+import click
+from flask.cli import with_appcontext
+
+LABELS = {"new": "nouveaux", "updated": "mis à jour", "unchanged": "inchangés", "conflicts": "conflits",
+          "errors": "erreurs", "rows": "lignes lues"}
+MAX_LISTED = 50
+
+
+@click.group("import")
+def import_group():
+    """Imports Excel dans une campagne (simulation sauf avec --commit)."""
+
+
+def _run(kind, campaign_code, path, commit, actor_email):
+    from sqlalchemy import select
+
+    from ..auth.models import User
+    from ..errors import NotFound
+    from ..extensions import db
+    from . import services
+    from .common import read_upload
+
+    try:
+        campaign = services.campaign_by_code(campaign_code)
+    except NotFound as error:
+        raise click.ClickException(error.message)
+    actor = None
+    if actor_email:
+        actor = db.session.execute(select(User).where(User.email == actor_email.lower())).scalar_one_or_none()
+        if actor is None:
+            raise click.ClickException(f"Compte introuvable : {actor_email}.")
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        total = max(sum(1 for r in read_upload(data).rows if r) - 1, 0)
+    except Exception:
+        total = 0
+    try:
+        with click.progressbar(length=max(total, 1), label="Lignes", show_pos=True, show_percent=True) as bar:
+            result = services.run_import(kind, campaign, data, os.path.basename(path), actor,
+                                         commit=commit, progress=bar.update)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    click.echo(", ".join(f"{LABELS[k]} : {v}" for k, v in result.counts.items() if k in LABELS))
+    for error in result.errors[:MAX_LISTED]:
+        where = f"ligne {error['row']}" if error.get("row") else "fichier"
+        column = f", colonne « {error['column']} »" if error.get("column") else ""
+        click.echo(f"  erreur   {where}{column} : {error['message']}")
+    for conflict in result.conflicts[:MAX_LISTED]:
+        click.echo(f"  conflit  ligne {conflict['row']} : {conflict['message']}")
+    hidden = max(len(result.errors) - MAX_LISTED, 0) + max(len(result.conflicts) - MAX_LISTED, 0)
+    if hidden:
+        click.echo(f"  … et {hidden} autre(s) ligne(s) signalée(s).")
+    if result.committed:
+        click.echo("Import enregistré.")
+    elif result.errors:
+        click.echo("Aucune donnée modifiée : corrigez les erreurs et relancez.")
+        raise SystemExit(1)
+    else:
+        click.echo("Simulation terminée : rien n'a été enregistré (ajoutez --commit pour importer).")
+
+
+def _command(kind, help_text):
+    @import_group.command(kind, help=help_text)
+    @click.option("--campaign", "campaign_code", required=True, help="Code de la campagne (ex. Q2026).")
+    @click.option("--commit", is_flag=True, help="Enregistrer (sinon : simulation, rien n'est écrit).")
+    @click.option("--actor", "actor_email", default=None, help="E-mail du gestionnaire à inscrire au journal.")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @with_appcontext
+    def command(campaign_code, commit, actor_email, path):
+        _run(kind, campaign_code, path, commit, actor_email)
+
+    return command
+
+
+_command("applicants", "Candidats saisis depuis les fiches papier.")
+_command("offers", "Offres de places (filière, établissement, places, places réservées).")

@@ -1,0 +1,81 @@
+"""What every import shares: reading the file once, the result, the run and its audit event.
+
+Services never commit: the caller (view, CLI, job) commits once, or rolls back.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+
+from ..audit.services import record
+from ..errors import ImportRejected
+from ..extensions import db
+from ..spreadsheets.models import ImportRun
+from ..spreadsheets.reader import read_sheet
+from ..timeutil import utcnow
+
+MAX_ERRORS_SHOWN = 500
+KIND_LABELS = {"applicants": "Candidats", "offers": "Offres de places"}
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    filename: str
+    sha256: str
+    committed: bool = False
+    counts: dict = field(default_factory=dict)
+    errors: list[dict] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)  # the sheet as read, for the error report
+    run: ImportRun | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def file_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_upload(data: bytes):
+    """Safety checks then the first sheet; raises ImportRejected (French) for a hostile file."""
+    if not data:
+        raise ImportRejected("Le fichier est vide.")
+    max_rows = current_app.config.get("IMPORT_MAX_ROWS", 200_000)
+    return read_sheet(data, max_rows=max_rows)
+
+
+def record_run(result: ImportResult, campaign, actor, status: str, stored_name: str | None = None,
+               job_id: int | None = None) -> ImportRun:
+    """Adds the ImportRun and its audit event to the session (the caller commits)."""
+    run = ImportRun(
+        kind=result.kind, campaign_id=campaign.id if campaign is not None else None,
+        filename=(result.filename or "fichier.xlsx")[:255], sha256=result.sha256,
+        stored_name=stored_name, status=status, counts=dict(result.counts),
+        error_count=len(result.errors), job_id=job_id,
+        created_by_id=getattr(actor, "id", actor) if actor is not None else None,
+        committed_at=utcnow() if status == "committed" else None,
+    )
+    db.session.add(run)
+    db.session.flush()
+    record(
+        actor, f"import.{result.kind}.{status}", object_type="import_runs", object_id=run.id,
+        campaign_id=run.campaign_id,
+        after={"filename": run.filename, "sha256": run.sha256, "counts": run.counts,
+               "errors": run.error_count},
+    )
+    result.run = run
+    return run
+
+
+def rejected_result(kind: str, filename: str, data: bytes, error: ImportRejected) -> ImportResult:
+    result = ImportResult(kind=kind, filename=filename, sha256=file_digest(data or b""))
+    result.errors = [{"sheet": None, "row": None, "column": None, "value": None,
+                      "message": error.message, "column_index": None, "key": None}]
+    result.counts = {"errors": 1}
+    return result

@@ -1,0 +1,181 @@
+"""Offers of seats: one row per programme × establishment of the campaign.
+
+Each valid row creates the campaign's offer for that programme and establishment ("new"), or
+updates its seats, reserved seats and code ("updated"), or finds it identical ("unchanged").
+Reserved seats over seats are refused, as are unknown programme or establishment codes and an
+offer code already used by another offer. Dry run writes nothing but the ImportRun; commit is
+all or nothing. The caller commits.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from sqlalchemy import select
+
+from ..audit.services import record as audit
+from ..campaigns.models import Campaign, Offer
+from ..errors import ImportRejected
+from ..extensions import db
+from ..reference.models import Establishment, Programme
+from ..spreadsheets import parsers
+from ..spreadsheets.spec import ColumnSpec, SheetSpec, validate_rows
+from .common import ImportResult, file_digest, read_upload, record_run, rejected_result
+
+KIND = "offers"
+SHEET_NAME = "Offres"
+INSTRUCTIONS = [
+    "Une ligne par offre (filière × établissement), à partir de la ligne 2.",
+    "Places réservées : au plus le nombre de places. Code offre : facultatif "
+    "(par défaut « code filière-code établissement »).",
+    "Une offre qui existe déjà pour la même filière et le même établissement est mise à jour.",
+]
+
+
+def _code_parser(known: dict[str, int], label: str) -> Callable[[Any], tuple]:
+    by_key = {c.upper(): c for c in known}
+
+    def parse(value: Any):
+        text_value, error = parsers.parse_text(value, max_length=30)
+        if error or text_value is None:
+            return text_value, error
+        code = by_key.get(text_value.upper().replace(" ", ""))
+        if code is None:
+            return None, f"{label} inconnu : « {text_value} »."
+        return code, None
+
+    return parse
+
+
+def _lookups() -> tuple[dict, dict]:
+    programmes = dict(db.session.execute(
+        select(Programme.code, Programme.id).where(Programme.active.is_(True)).order_by(Programme.code)).all())
+    establishments = dict(db.session.execute(
+        select(Establishment.code, Establishment.id).where(Establishment.active.is_(True))
+        .order_by(Establishment.code)).all())
+    return programmes, establishments
+
+
+def build_spec(programmes: dict, establishments: dict) -> SheetSpec:
+    return SheetSpec(SHEET_NAME, [
+        ColumnSpec("code", "Code offre", options={"max_length": 40}, width=22),
+        ColumnSpec("programme", "Code filière", kind="choice", required=True,
+                   choices=list(programmes) or ["-"], synonyms=("Filière", "Code programme"),
+                   parser=_code_parser(programmes, "Code filière")),
+        ColumnSpec("establishment", "Code établissement", kind="choice", required=True,
+                   choices=list(establishments) or ["-"], synonyms=("Établissement",),
+                   parser=_code_parser(establishments, "Code établissement"), width=22),
+        ColumnSpec("seats", "Places", kind="integer", required=True,
+                   options={"min_value": 0, "max_value": 10_000}, synonyms=("Nombre de places",)),
+        ColumnSpec("reserved_seats", "Places réservées", kind="integer",
+                   options={"min_value": 0, "max_value": 10_000}),
+    ])
+
+
+def template_workbook(campaign: Campaign):
+    from ..spreadsheets.writer import build_template
+
+    programmes, establishments = _lookups()
+    lines = [f"Import des offres de places — campagne {campaign.code} : {campaign.title}", *INSTRUCTIONS]
+    return build_template(build_spec(programmes, establishments), lines)
+
+
+def _error(spec, row, key, value, message, mapping) -> dict:
+    return {"sheet": spec.name, "row": row, "column": spec.column(key).header, "value": value,
+            "message": message, "column_index": mapping.get(key), "key": key}
+
+
+def import_offers(campaign: Campaign, data: bytes, filename: str, actor=None, commit: bool = False,
+                  progress: Callable[[int], None] | None = None,
+                  stored_name: str | None = None, job_id: int | None = None,
+                  record: bool = True) -> ImportResult:
+    try:
+        sheet = read_upload(data)
+    except ImportRejected as error:
+        result = rejected_result(KIND, filename, data, error)
+        _record(record, result, campaign, actor, "rejected", stored_name, job_id)
+        return result
+    from ..spreadsheets.headers import find_header_row, match_columns
+
+    result = ImportResult(kind=KIND, filename=filename, sha256=file_digest(data), rows=sheet.rows)
+    programmes, establishments = _lookups()
+    spec = build_spec(programmes, establishments)
+    records, errors = validate_rows(sheet.rows, spec)
+    header = find_header_row(sheet.rows, spec, spec.header_search_rows)
+    mapping = match_columns(sheet.rows[header], spec)[0] if header is not None else {}
+
+    offers = db.session.execute(select(Offer).where(Offer.campaign_id == campaign.id)).scalars().all()
+    by_pair = {(o.programme_id, o.establishment_id): o for o in offers}
+    by_code = {o.code: o for o in offers}
+    seen_pairs: dict[tuple, int] = {}
+    seen_codes: dict[str, int] = {}
+    planned = []
+    counts = {"new": 0, "updated": 0, "unchanged": 0}
+    for rec in records:
+        row = rec["_row"]
+        reserved = rec.get("reserved_seats") or 0
+        pair = (programmes[rec["programme"]], establishments[rec["establishment"]])
+        code = rec.get("code") or f"{rec['programme']}-{rec['establishment']}"
+        row_errors = []
+        if reserved > rec["seats"]:
+            row_errors.append(_error(spec, row, "reserved_seats", rec.get("reserved_seats"),
+                                     f"Places réservées ({reserved}) supérieures au nombre de places "
+                                     f"({rec['seats']}).", mapping))
+        if pair in seen_pairs:
+            row_errors.append(_error(spec, row, "programme", rec["programme"],
+                                     f"Même filière et même établissement que la ligne {seen_pairs[pair]}.",
+                                     mapping))
+        if code in seen_codes:
+            row_errors.append(_error(spec, row, "code", code,
+                                     f"Code offre déjà utilisé ligne {seen_codes[code]}.", mapping))
+        current = by_pair.get(pair)
+        other = by_code.get(code)
+        if other is not None and other is not current:
+            row_errors.append(_error(spec, row, "code", code,
+                                     "Ce code est déjà celui d'une autre offre de la campagne.", mapping))
+        seen_pairs.setdefault(pair, row)
+        seen_codes.setdefault(code, row)
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        values = {"code": code, "seats": rec["seats"], "reserved_seats": reserved}
+        if current is None:
+            counts["new"] += 1
+            planned.append((None, pair, values))
+        elif all(getattr(current, k) == v for k, v in values.items()):
+            counts["unchanged"] += 1
+        else:
+            counts["updated"] += 1
+            planned.append((current, pair, values))
+    errors.sort(key=lambda e: (e.get("row") or 0, e.get("column_index") if e.get("column_index") is not None else -1))
+    result.errors = errors
+    counts["errors"] = len(errors)
+    counts["rows"] = len({r["_row"] for r in records} | {e["row"] for e in errors if e.get("row")})
+    result.counts = counts
+    if progress is not None:
+        progress(counts["rows"] if not commit or errors else counts["rows"] - len(planned))
+    if not commit or errors:
+        _record(record, result, campaign, actor, "dry_run" if not commit else "rejected", stored_name, job_id)
+        return result
+    for current, pair, values in planned:
+        if current is None:
+            offer = Offer(campaign_id=campaign.id, programme_id=pair[0], establishment_id=pair[1], **values)
+            db.session.add(offer)
+            db.session.flush()
+            audit(actor, "offer.create", offer, after=values, reason=f"Import {filename}")
+        else:
+            before = {k: getattr(current, k) for k in values}
+            for key, value in values.items():
+                setattr(current, key, value)
+            audit(actor, "offer.update", current, before=before, after=values, reason=f"Import {filename}")
+        if progress is not None:
+            progress(1)
+    db.session.flush()
+    result.committed = True
+    _record(record, result, campaign, actor, "committed", stored_name, job_id)
+    return result
+
+
+def _record(enabled: bool, result, campaign, actor, status, stored_name, job_id):
+    """`record=False` re-analyses a stored file (preview page, error report) without a new run."""
+    if enabled:
+        record_run(result, campaign, actor, status, stored_name, job_id)

@@ -1,0 +1,126 @@
+"""The imports as the pages, the CLI and the jobs use them: stored uploads, dispatch, reports.
+
+No request, no flash, no current_user; the caller commits.
+"""
+from __future__ import annotations
+
+import io
+import os
+import secrets
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..campaigns.models import Campaign
+from ..errors import NotFound
+from ..extensions import db
+from ..spreadsheets.error_report import build_error_report
+from ..spreadsheets.models import ImportRun
+from .applicants import import_applicants, template_workbook as applicants_template
+from .common import KIND_LABELS, ImportResult
+from .offers import import_offers, template_workbook as offers_template
+
+IMPORTERS = {"applicants": import_applicants, "offers": import_offers}
+TEMPLATES = {"applicants": applicants_template, "offers": offers_template}
+TEMPLATE_NAMES = {"applicants": "modele-import-candidats", "offers": "modele-import-offres"}
+# Files bigger than this are analysed and imported by the background worker.
+DEFAULT_BACKGROUND_BYTES = 1024 * 1024
+
+
+def kind_or_404(kind: str) -> str:
+    if kind not in IMPORTERS:
+        raise NotFound("Type d'import inconnu.")
+    return kind
+
+
+def campaign_by_code(code: str) -> Campaign:
+    campaign = db.session.execute(select(Campaign).where(Campaign.code == code)).scalar_one_or_none()
+    if campaign is None:
+        raise NotFound(f"Campagne introuvable : « {code} ».")
+    return campaign
+
+
+def run_import(kind: str, campaign: Campaign, data: bytes, filename: str, actor=None, commit: bool = False,
+               progress=None, stored_name: str | None = None, job_id: int | None = None,
+               record: bool = True) -> ImportResult:
+    return IMPORTERS[kind_or_404(kind)](campaign, data, filename, actor, commit=commit, progress=progress,
+                                        stored_name=stored_name, job_id=job_id, record=record)
+
+
+def _upload_dir() -> str:
+    path = os.path.join(current_app.config["UPLOAD_DIR"], "imports")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def store_upload(data: bytes) -> str:
+    """Keeps the uploaded file under a random name (for the confirmation and the error report)."""
+    name = secrets.token_hex(16) + ".xlsx"
+    with open(os.path.join(_upload_dir(), name), "wb") as fh:
+        fh.write(data)
+    return name
+
+
+def load_upload(stored_name: str | None) -> bytes:
+    if not stored_name or os.path.basename(stored_name) != stored_name:
+        raise NotFound("Le fichier de cet import n'est plus disponible : déposez-le de nouveau.")
+    path = os.path.join(_upload_dir(), stored_name)
+    if not os.path.exists(path):
+        raise NotFound("Le fichier de cet import n'est plus disponible : déposez-le de nouveau.")
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def get_run(run_id: int) -> ImportRun:
+    run = db.session.get(ImportRun, run_id)
+    if run is None or run.kind not in IMPORTERS:
+        raise NotFound("Import introuvable.")
+    return run
+
+
+def already_confirmed(run: ImportRun) -> bool:
+    """A committed run of the same file into the same campaign after this dry run."""
+    return db.session.execute(select(ImportRun.id).where(
+        ImportRun.kind == run.kind, ImportRun.campaign_id == run.campaign_id,
+        ImportRun.sha256 == run.sha256, ImportRun.status == "committed", ImportRun.id > run.id,
+    ).limit(1)).first() is not None
+
+
+def analyse_run(run: ImportRun) -> ImportResult:
+    """Analyses the run's stored file again (dry, nothing recorded): its errors and conflicts."""
+    campaign = db.session.get(Campaign, run.campaign_id)
+    data = load_upload(run.stored_name)
+    return run_import(run.kind, campaign, data, run.filename, commit=False, record=False)
+
+
+def is_big(data: bytes) -> bool:
+    return len(data) > current_app.config.get("IMPORT_BACKGROUND_BYTES", DEFAULT_BACKGROUND_BYTES)
+
+
+def template_bytes(kind: str, campaign: Campaign) -> bytes:
+    buf = io.BytesIO()
+    TEMPLATES[kind_or_404(kind)](campaign).save(buf)
+    return buf.getvalue()
+
+
+def error_report_bytes(result: ImportResult) -> bytes:
+    buf = io.BytesIO()
+    build_error_report(result.rows, result.errors, sheet_name="Données").save(buf)
+    return buf.getvalue()
+
+
+def summary(result: ImportResult) -> str:
+    """A French one-line summary of the counts."""
+    c = result.counts
+    parts = [f"{c.get('new', 0)} nouveau(x)"]
+    if "updated" in c:
+        parts.append(f"{c['updated']} mis à jour")
+    parts.append(f"{c.get('unchanged', 0)} inchangé(s)")
+    if "conflicts" in c:
+        parts.append(f"{c['conflicts']} conflit(s)")
+    parts.append(f"{c.get('errors', 0)} erreur(s)")
+    return f"{KIND_LABELS[result.kind]} : " + ", ".join(parts) + "."
+
+
+__all__ = ["IMPORTERS", "KIND_LABELS", "run_import", "store_upload", "load_upload",
+           "get_run", "analyse_run", "template_bytes", "error_report_bytes", "summary", "campaign_by_code"]

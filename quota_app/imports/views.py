@@ -1,0 +1,139 @@
+"""Import pages (managers): upload → dry-run preview → confirm; templates; error reports.
+
+Thin views: read the form, call imports.services, commit once, flash a French message.
+"""
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..campaigns.models import Campaign
+from ..errors import NotFound
+from ..extensions import db
+from ..permissions import role_required
+from ..spreadsheets.models import ImportRun
+from . import services, tasks
+from .common import KIND_LABELS, MAX_ERRORS_SHOWN
+
+bp = Blueprint("imports", __name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(data: bytes, name: str):
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+def _campaigns():
+    return db.session.execute(select(Campaign).order_by(Campaign.year.desc(), Campaign.code)).scalars().all()
+
+
+def _run_or_404(run_id: int) -> ImportRun:
+    try:
+        return services.get_run(run_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@role_required("manager")
+def home():
+    campaigns = _campaigns()
+    if request.method == "POST":
+        kind = request.form.get("kind", "")
+        campaign = db.session.get(Campaign, request.form.get("campaign_id", type=int) or 0)
+        upload = request.files.get("file")
+        if kind not in services.IMPORTERS or campaign is None:
+            flash(_("Choisissez la campagne et le type d'import."), "error")
+        elif upload is None or not upload.filename:
+            flash(_("Choisissez un fichier Excel (.xlsx) à importer."), "error")
+        else:
+            data = upload.read()
+            filename = upload.filename[:255]
+            stored = services.store_upload(data)
+            actor = current_user._get_current_object()
+            if services.is_big(data):
+                job = tasks.queue_import(actor, kind, campaign, stored, filename, commit=False)
+                flash(_("Le fichier est volumineux : l'analyse se poursuit en arrière-plan."), "info")
+                return redirect(url_for("jobs.show", job_id=job.id))
+            result = services.run_import(kind, campaign, data, filename, actor, commit=False,
+                                         stored_name=stored)
+            db.session.commit()
+            return redirect(url_for("imports.run", run_id=result.run.id))
+    runs = db.session.execute(select(ImportRun).order_by(ImportRun.created_at.desc(), ImportRun.id.desc())
+                              .limit(20)).scalars().all()
+    return render_template("imports/home.html", campaigns=campaigns, kinds=KIND_LABELS, runs=runs,
+                           campaigns_by_id={c.id: c for c in campaigns})
+
+
+@bp.get("/<int:run_id>")
+@role_required("manager")
+def run(run_id: int):
+    run = _run_or_404(run_id)
+    campaign = db.session.get(Campaign, run.campaign_id)
+    result = None
+    if run.status in ("dry_run", "rejected") and run.stored_name:
+        try:
+            result = services.analyse_run(run)
+        except NotFound as error:
+            flash(error.message, "error")
+    confirmed = run.status == "dry_run" and services.already_confirmed(run)
+    return render_template("imports/run.html", run=run, campaign=campaign, result=result, confirmed=confirmed,
+                           kind_label=KIND_LABELS[run.kind], max_errors=MAX_ERRORS_SHOWN)
+
+
+@bp.post("/<int:run_id>/valider")
+@role_required("manager")
+def confirm(run_id: int):
+    run = _run_or_404(run_id)
+    if run.status != "dry_run" or services.already_confirmed(run):
+        flash(_("Cette simulation a déjà été validée ou refusée : déposez le fichier de nouveau."), "error")
+        return redirect(url_for("imports.run", run_id=run.id))
+    campaign = db.session.get(Campaign, run.campaign_id)
+    try:
+        data = services.load_upload(run.stored_name)
+    except NotFound as error:
+        flash(error.message, "error")
+        return redirect(url_for("imports.home"))
+    actor = current_user._get_current_object()
+    if services.is_big(data):
+        job = tasks.queue_import(actor, run.kind, campaign, run.stored_name, run.filename, commit=True)
+        flash(_("L'import se poursuit en arrière-plan."), "info")
+        return redirect(url_for("jobs.show", job_id=job.id))
+    try:
+        result = services.run_import(run.kind, campaign, data, run.filename, actor, commit=True,
+                                     stored_name=run.stored_name)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # the same rows written meanwhile by another import
+        flash(_("Un autre import a modifié la campagne pendant celui-ci ; aucune donnée n'a été "
+                "enregistrée. Relancez l'analyse du fichier."), "error")
+        return redirect(url_for("imports.run", run_id=run.id))
+    if result.committed:
+        flash(_("Import enregistré. %(summary)s", summary=services.summary(result)), "success")
+    else:
+        flash(_("Import refusé : le fichier contient des erreurs ; aucune donnée n'a été modifiée."), "error")
+    return redirect(url_for("imports.run", run_id=result.run.id))
+
+
+@bp.get("/<int:run_id>/rapport.xlsx")
+@role_required("manager")
+def error_report(run_id: int):
+    run = _run_or_404(run_id)
+    try:
+        result = services.analyse_run(run)
+    except NotFound:
+        abort(404)
+    return _xlsx(services.error_report_bytes(result), f"erreurs-import-{run.id}.xlsx")
+
+
+@bp.get("/modele/<kind>/<int:campaign_id>")
+@role_required("manager")
+def template(kind: str, campaign_id: int):
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or kind not in services.IMPORTERS:
+        abort(404)
+    return _xlsx(services.template_bytes(kind, campaign),
+                 f"{services.TEMPLATE_NAMES[kind]}-{campaign.code}.xlsx")

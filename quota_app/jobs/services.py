@@ -1,0 +1,139 @@
+"""Jobs: creation, progress and access. No request, no flash; the caller commits.
+
+Progress is written through a connection of its own (its own transaction), so that the job's
+page sees it while the job's work is still uncommitted. SQLite allows one writer at a time:
+there, while the job's own transaction holds the write lock, progress is kept in memory and
+written when the job ends.
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from sqlalchemy import update
+
+from ..errors import NotAllowed, NotFound
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import Job
+
+KIND_LABELS = {
+    "import.applicants": "Import des candidats",
+    "import.offers": "Import des offres de places",
+}
+STATUS_LABELS = {"queued": "En attente", "running": "En cours", "done": "Terminée", "failed": "Échec"}
+
+
+def create_job(actor, kind: str, params: dict, total: int | None = None) -> Job:
+    job = Job(kind=kind, params=params, status="queued", total_count=total, done_count=0,
+              message="En attente de démarrage…",
+              created_by_id=getattr(actor, "id", actor) if actor is not None else None)
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def get_job_for(user, job_id: int) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None:
+        raise NotFound("Tâche introuvable.")
+    if not can_view_job(user, job):
+        raise NotAllowed("Cette tâche ne vous concerne pas.")
+    return job
+
+
+def can_view_job(user, job: Job) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return job.created_by_id == user.id or user.role == "manager"
+
+
+def _write(job_id: int, **values) -> None:
+    """Writes the job row in a transaction of its own (visible at once to other sessions)."""
+    with db.engine.begin() as conn:
+        conn.execute(update(Job.__table__).where(Job.__table__.c.id == job_id).values(**values))
+
+
+class Progress:
+    """Callable progress(n) given to a service; throttled writes to the job row."""
+
+    def __init__(self, job_id: int, total: int | None, every_seconds: float = 0.5):
+        self.job_id = job_id
+        self.total = total
+        self.done = 0
+        self.every = every_seconds
+        self.last = 0.0
+        self.separate_writes = db.engine.dialect.name != "sqlite"
+
+    def set_total(self, total: int) -> None:
+        self.total = total
+        self.flush(force=True)
+
+    def __call__(self, n: int = 1) -> None:
+        self.done += n
+        self.flush()
+
+    def flush(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < self.every:
+            return
+        self.last = now
+        values = {"done_count": self.done, "total_count": self.total}
+        if self.separate_writes:
+            _write(self.job_id, **values)
+
+
+def start(job: Job) -> None:
+    job.status = "running"
+    job.started_at = utcnow()
+    job.message = "En cours…"
+    db.session.commit()
+
+
+def finish(job_id: int, message: str, result: dict | None, done: int, total: int | None) -> None:
+    job = db.session.get(Job, job_id)
+    job.status = "done"
+    job.finished_at = utcnow()
+    job.message = message
+    job.result = result
+    job.total_count = total if total is not None else done
+    job.done_count = done if total is None else max(done, total)
+    db.session.commit()
+
+
+def fail(job_id: int, message: str, error: str = "") -> None:
+    db.session.rollback()
+    job = db.session.get(Job, job_id)
+    job.status = "failed"
+    job.finished_at = utcnow()
+    job.message = message
+    job.error = error[:4000]
+    db.session.commit()
+
+
+def view_model(job: Job, now: datetime | None = None) -> dict:
+    """Percentage, rows done and the time left, as the page shows them."""
+    now = now or utcnow()
+    total = job.total_count or 0
+    done = min(job.done_count or 0, total) if total else (job.done_count or 0)
+    percent = int(done * 100 / total) if total else (100 if job.status == "done" else 0)
+    seconds_left = None
+    if job.status == "running" and job.started_at and total and 0 < done < total:
+        elapsed = (now - job.started_at).total_seconds()
+        seconds_left = int(elapsed * (total - done) / done)
+    return {
+        "job": job, "label": KIND_LABELS.get(job.kind, job.kind),
+        "status_label": STATUS_LABELS[job.status], "done": done, "total": total, "percent": percent,
+        "time_left": _duration(seconds_left) if seconds_left is not None else None,
+        "running": job.status in ("queued", "running"),
+    }
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{max(seconds, 1)} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
