@@ -55,7 +55,14 @@ test-postgres: install
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL injoignable ($(TEST_DATABASE_URL)) alors que CI=true."; exit 1; \
 	else echo "PostgreSQL injoignable : passe PostgreSQL ignorée."; fi
 
+# Debian's wrk drives the HTTP load benchmark.
 bench: install
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+	      || echo "wrk n'a pas pu être installé : le banc HTTP échouera."; \
+	  else echo "Installez wrk (apt-get install -y wrk) pour le banc HTTP."; fi; \
+	fi
 	$(BIN)/python -m bench.run
 
 clean:

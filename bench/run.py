@@ -46,7 +46,16 @@ def main(argv=None) -> int:
     floor = baseline_inserts(int(args.applicants * 4.8))
     print(f"Référence : insertion brute de {int(args.applicants * 4.8):,} lignes en {floor:.1f} s".replace(",", " "))
     print(f"Ratio seed-demo / insertion brute : {seeded / floor:.1f}")
-    return 0
+
+    # The applications export against a bare openpyxl dump of the same values.
+    from bench import export_bench
+
+    export_bench.main(["--applicants", str(args.applicants), "--seed", str(args.seed)])
+
+    # HTTP under load (wrk against gunicorn), as ratios to a bare 50-row Flask page.
+    from bench import http_bench
+
+    return http_bench.main(["--applicants", str(args.applicants), "--seed", str(args.seed)])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,224 @@
+"""HTTP load benchmark with wrk: the managers' list and dashboard under gunicorn, on SQLite.
+
+    .venv/bin/python -m bench.http_bench [--applicants 100000] [--seed 1] [--duration 10]
+
+1. A temporary SQLite file: create_all, seed_demo, then N fake applicants (fixed seed), committed.
+2. gunicorn (-w 2 --threads 1) serves Quota with QUOTA_ENV=production (ProductionConfig), and the
+   bare baseline app (bench/baseline_app.py) on the same database, same settings.
+3. wrk -t2 -c8 --latency on: the baseline, a filtered list, a text search, the dashboard.
+   A small Lua script prints p50/p90/p95/p99 and counts non-200 answers (a redirect to the login
+   page would otherwise pass as a 3xx).
+Prints a French table (req/s, p50, p95, ratios to the baseline) and checks the issue's thresholds:
+p95 < 150 ms for list and dashboard, >= 300 req/s for the list. gunicorn and temp files always go.
+"""
+import argparse
+import http.client
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+P95_MAX_MS = 150.0
+LIST_MIN_RPS = 300.0
+MANAGER_EMAIL = "gestionnaire@demo.ml"
+
+LUA = r"""
+local counters = {}
+local bad = 0
+function setup(thread) table.insert(counters, thread) end
+function response(status, headers, body)
+  if status ~= 200 then bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local total_bad = 0
+  for _, t in ipairs(counters) do total_bad = total_bad + (t:get("bad") or 0) end
+  io.write(string.format("QUOTA p50=%d p90=%d p95=%d p99=%d bad=%d\n",
+    latency:percentile(50), latency:percentile(90), latency:percentile(95), latency:percentile(99),
+    total_bad))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def seed_database(path: Path, folder: Path, applicants: int, seed: int) -> dict:
+    """Fills the database; returns the campaign id, a region id and the manager's session cookie."""
+    os.environ.update(QUOTA_ENV="production", SECRET_KEY=secrets.token_hex(32),
+                      DATABASE_URL=f"sqlite:///{path}", HUEY_URL=f"sqlite:///{folder / 'huey.db'}",
+                      UPLOAD_DIR=str(folder / "uploads"))
+    from sqlalchemy import func, select
+
+    from quota_app import create_app
+    from quota_app.applications.models import Application
+    from quota_app.auth.models import User
+    from quota_app.extensions import db, login_manager
+    from quota_app.seed.applicants import seed_applicants
+    from quota_app.seed.demo import seed_demo
+
+    app = create_app()
+    with app.app_context():
+        db.create_all()
+        campaign = seed_demo().campaign
+        db.session.commit()
+        start = time.perf_counter()
+        seed_applicants(campaign, applicants, seed)
+        db.session.commit()
+        print(f"Base : {applicants:,} candidats fictifs en {time.perf_counter() - start:.0f} s".replace(",", " "))
+        region_id = db.session.execute(
+            select(Application.region_id).where(Application.campaign_id == campaign.id,
+                                                Application.region_id.is_not(None))
+            .group_by(Application.region_id).order_by(func.count().desc()).limit(1)
+        ).scalar_one()
+        user = db.session.execute(select(User).filter_by(email=MANAGER_EMAIL)).scalar_one()
+        token, campaign_id = user.session_token, campaign.id
+        db.session.remove()
+        db.engine.dispose()
+    # The session as Flask-Login leaves it after a login from wrk's address (no User-Agent).
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        ident = login_manager._session_identifier_generator()
+    payload = {"_user_id": token, "_fresh": True, "_id": ident}
+    cookie = app.session_interface.get_signing_serializer(app).dumps(payload)
+    return {"campaign": campaign_id, "region": region_id, "cookie": cookie}
+
+
+def start_gunicorn(target: str, port: int, log: Path) -> subprocess.Popen:
+    handle = open(log, "wb")
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "--threads", "1",
+         "-b", f"127.0.0.1:{port}", target],
+        cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, env=os.environ.copy(), start_new_session=True)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn {target} s'est arrêté :\n{log.read_text()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn {target} ne répond pas sur le port {port}")
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)  # the master stops its workers
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def check_200(port: int, path: str, cookie: str | None) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path, headers={"Cookie": f"session={cookie}"} if cookie else {})
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    if response.status != 200:
+        raise RuntimeError(f"GET {path} : HTTP {response.status} {response.getheader('Location') or ''} "
+                           f"{body[:300]!r}")
+
+
+def run_wrk(port: int, path: str, cookie: str | None, duration: int, lua: Path) -> dict:
+    # A generous timeout: wrk drops slower answers from its latency figures (counted as errors).
+    command = ["wrk", "-t2", "-c8", f"-d{duration}s", "--timeout", "10s", "--latency", "-s", str(lua)]
+    if cookie:
+        command += ["-H", f"Cookie: session={cookie}"]
+    command.append(f"http://127.0.0.1:{port}{path}")
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx or 3xx responses" in out or "Socket errors" in out:
+        raise RuntimeError(f"wrk {path} : réponses en erreur\n{out}")
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    mine = re.search(r"QUOTA p50=(\d+) p90=(\d+) p95=(\d+) p99=(\d+) bad=(\d+)", out)
+    if not rps or not mine:
+        raise RuntimeError(f"sortie de wrk illisible :\n{out}")
+    p50, p90, p95, p99, bad = (int(x) for x in mine.groups())
+    if bad:
+        raise RuntimeError(f"wrk {path} : {bad} réponse(s) autre(s) que 200\n{out}")
+    requests = re.search(r"(\d+) requests in", out)
+    return {"rps": float(rps.group(1)), "p50": p50 / 1000, "p90": p90 / 1000, "p95": p95 / 1000,
+            "p99": p99 / 1000, "requests": int(requests.group(1)) if requests else 0}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Quota : banc de charge HTTP (wrk)")
+    parser.add_argument("--applicants", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--duration", type=int, default=10, help="secondes de charge par URL")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("wrk introuvable : apt-get install -y wrk (make bench l'installe en root).")
+        return 1
+
+    folder = Path(tempfile.mkdtemp(prefix="quota-http-bench-"))
+    processes: list[subprocess.Popen] = []
+    try:
+        info = seed_database(folder / "bench.db", folder, args.applicants, args.seed)
+        lua = folder / "percentiles.lua"
+        lua.write_text(LUA)
+        campaign, region, cookie = info["campaign"], info["region"], info["cookie"]
+
+        base_port, app_port = free_port(), free_port()
+        processes.append(start_gunicorn("bench.baseline_app:create_app()", base_port, folder / "baseline.log"))
+        processes.append(start_gunicorn("quota_app:create_app()", app_port, folder / "quota.log"))
+
+        cases = [
+            ("Référence (3 requêtes, 50 lignes)", base_port, f"/?campaign={campaign}&page=3", None),
+            ("Liste filtrée", app_port,
+             f"/gestion/dossiers/?campaign={campaign}&status=eligible&sex=F&region={region}&page=3", cookie),
+            ("Recherche « traore »", app_port, f"/gestion/dossiers/?campaign={campaign}&q=traore", cookie),
+            ("Tableau de bord", app_port, f"/gestion/tableau-de-bord/?campaign={campaign}", cookie),
+        ]
+        results = []
+        for label, port, path, session in cases:
+            check_200(port, path, session)  # also warms each worker's caches a little
+            check_200(port, path, session)
+            results.append((label, path, run_wrk(port, path, session, args.duration, lua)))
+    finally:
+        for process in processes:
+            stop(process)
+        shutil.rmtree(folder, ignore_errors=True)
+
+    base = results[0][2]
+    count = f"{args.applicants:,}".replace(",", " ")
+    print(f"\nwrk -t2 -c8 -d{args.duration}s, gunicorn -w 2 --threads 1, SQLite, {count} dossiers")
+    print(f"{'Page':<36}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+          f"{'débit/réf':>11}{'p95/réf':>9}")
+    for label, _path, r in results:
+        print(f"{label:<36}{r['rps']:>8.0f}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}"
+              f"{r['rps'] / base['rps']:>11.2f}{r['p95'] / base['p95']:>9.1f}")
+    for label, path, _r in results:
+        print(f"  {label} : {path}")
+
+    failures = []
+    listing, _search, dashboard = results[1][2], results[2][2], results[3][2]
+    for label, r in (("liste filtrée", listing), ("tableau de bord", dashboard)):
+        if r["p95"] >= P95_MAX_MS:
+            failures.append(f"p95 {label} {r['p95']:.0f} ms ≥ {P95_MAX_MS:.0f} ms")
+    if listing["rps"] < LIST_MIN_RPS:
+        failures.append(f"liste filtrée {listing['rps']:.0f} req/s < {LIST_MIN_RPS:.0f}")
+    if failures:
+        print("Seuils NON atteints : " + " ; ".join(failures))
+        return 1
+    print("Seuils atteints : p95 < 150 ms (liste, tableau de bord), liste ≥ 300 req/s.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
