@@ -15,6 +15,7 @@ def register_blueprints(app):
     from .jobs.views import bp as jobs_bp
     from .reference.views import bp as reference_bp
     from .audit.views import bp as audit_bp
+    from .exports.views import bp as exports_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -29,3 +30,4 @@ def register_blueprints(app):
     app.register_blueprint(audit_bp, url_prefix="/gestion/journal")
     app.register_blueprint(imports_bp, url_prefix="/gestion/imports")
     app.register_blueprint(jobs_bp, url_prefix="/taches")
+    app.register_blueprint(exports_bp, url_prefix="/gestion/exports")

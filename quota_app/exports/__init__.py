@@ -1,0 +1,1 @@
+"""Campaign exports to Excel: offers with their fill, the AMCI nomination list, statistics."""
