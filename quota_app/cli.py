@@ -1,8 +1,4 @@
 """Flask commands. Thin: parse, call a service, commit once, print in French."""
-import click
-from flask import current_app
-
-from .extensions import db
 
 
 def register_cli(app):

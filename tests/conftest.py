@@ -5,8 +5,6 @@ On PostgreSQL each run works in a schema of its own, so that several runs can sh
 """
 import os
 import secrets
-import tempfile
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient

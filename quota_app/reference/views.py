@@ -5,11 +5,11 @@ Thin views: bind the form, call one service, commit once, flash a French message
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, DomainError, NotFound
+from ..errors import NotFound
 from ..extensions import db
 from ..permissions import role_required
+from ..viewhelpers import commit_or_error, show_error
 from . import services
 from .forms import StatusForm, item_form
 
@@ -34,32 +34,8 @@ def _item(spec, item_id: int):
         abort(404)
 
 
-def _show_error(form, error: DomainError) -> None:
-    """A refusal next to the field it concerns, else at the top of the page."""
-    placed = False
-    for name, message in (getattr(error, "errors", None) or {}).items():
-        target = getattr(form, name, None)
-        if target is not None and isinstance(getattr(target, "errors", None), (list, tuple)):
-            target.errors = list(target.errors) + [message]
-        else:
-            flash(message, "error")
-        placed = True
-    if not placed:
-        flash(error.message, "error")
-
-
-def _write(action):
-    """Run a service call and commit; on refusal roll back and return the error (None when done)."""
-    try:
-        action()
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return Conflict("Cette modification entre en conflit avec une autre donnée enregistrée entre-temps.")
-    except DomainError as error:
-        db.session.rollback()
-        return error
-    return None
+_show_error = show_error
+_write = commit_or_error
 
 
 def _form_data(spec, form) -> dict:
