@@ -31,7 +31,10 @@ from ..reference.models import Diploma, Region, Series
 from ..spreadsheets import parsers
 from ..spreadsheets.spec import ColumnSpec, SheetSpec, validate_rows
 from ..timeutil import utcnow
-from .common import ImportResult, file_digest, read_upload, record_run, rejected_result
+from .common import (
+    ImportResult, column_positions, file_digest, read_upload, record_run, rejected_result, row_error,
+    sort_errors,
+)
 
 KIND = "applicants"
 SHEET_NAME = "Candidats"
@@ -142,22 +145,6 @@ def template_workbook(campaign: Campaign):
     return build_template(build_spec(ctx), lines)
 
 
-def _row_error(spec: SheetSpec, row: int, key: str, value, message: str, mapping: dict | None = None) -> dict:
-    column = spec.column(key)
-    return {"sheet": spec.name, "row": row, "column": column.header, "value": value,
-            "message": message, "column_index": (mapping or {}).get(key), "key": key}
-
-
-def _column_positions(rows, spec) -> dict:
-    from ..spreadsheets.headers import find_header_row, match_columns
-
-    index = find_header_row(rows, spec, spec.header_search_rows)
-    if index is None:
-        return {}
-    mapping, _ = match_columns(rows[index], spec)
-    return mapping
-
-
 def _values(record: dict, ctx: _Context) -> dict:
     series_code = record.get("series")
     return {
@@ -179,16 +166,16 @@ def _check_row(record: dict, spec: SheetSpec, ctx: _Context, mapping: dict) -> l
     row = record["_row"]
     errors = []
     if not record.get("nina") and not record.get("passport_number"):
-        errors.append(_row_error(spec, row, "nina", None,
+        errors.append(row_error(spec, row, "nina", None,
                                  "Renseignez le NINA ou, à défaut, le numéro de passeport.", mapping))
     series = record.get("series")
     diploma = record.get("diploma")
     if series and diploma and ctx.series_diploma.get(series) != ctx.diploma_ids.get(diploma):
-        errors.append(_row_error(spec, row, "series", series,
+        errors.append(row_error(spec, row, "series", series,
                                  f"La série « {series} » ne correspond pas au diplôme « {diploma} ».", mapping))
     birth = record.get("birth_date")
     if birth and birth > dt.date.today():
-        errors.append(_row_error(spec, row, "birth_date", birth.strftime("%d/%m/%Y"),
+        errors.append(row_error(spec, row, "birth_date", birth.strftime("%d/%m/%Y"),
                                  "La date de naissance est dans le futur.", mapping))
     seen = {}
     for rank in range(1, MAX_CHOICES + 1):
@@ -196,13 +183,13 @@ def _check_row(record: dict, spec: SheetSpec, ctx: _Context, mapping: dict) -> l
         if not code:
             continue
         if code in seen:
-            errors.append(_row_error(spec, row, f"choice{rank}", code,
+            errors.append(row_error(spec, row, f"choice{rank}", code,
                                      f"Offre « {code} » déjà choisie en choix {seen[code]}.", mapping))
         seen[code] = rank
     ranks = [r for r in range(1, MAX_CHOICES + 1) if record.get(f"choice{r}")]
     if ranks and ranks != list(range(1, len(ranks) + 1)):
         missing = next(r for r in range(1, MAX_CHOICES + 1) if r not in ranks)
-        errors.append(_row_error(spec, row, f"choice{missing}", None,
+        errors.append(row_error(spec, row, f"choice{missing}", None,
                                  f"Choix {missing} vide alors qu'un choix suivant est rempli.", mapping))
     return errors
 
@@ -256,7 +243,7 @@ def import_applicants(campaign: Campaign, data: bytes, filename: str, actor=None
     ctx = _Context(campaign)
     spec = build_spec(ctx)
     records, errors = validate_rows(sheet.rows, spec)
-    mapping = _column_positions(sheet.rows, spec)
+    mapping = column_positions(sheet.rows, spec)
     by_nina, by_passport, existing_choices = _existing(campaign)
 
     new_rows: list[tuple[dict, dict, list[int]]] = []
@@ -267,10 +254,10 @@ def import_applicants(campaign: Campaign, data: bytes, filename: str, actor=None
         row_errors = _check_row(record, spec, ctx, mapping)
         nina, passport = record.get("nina"), record.get("passport_number")
         if nina and nina in seen_nina:
-            row_errors.append(_row_error(spec, record["_row"], "nina", nina,
+            row_errors.append(row_error(spec, record["_row"], "nina", nina,
                                          f"NINA déjà présent ligne {seen_nina[nina]} du fichier.", mapping))
         if passport and passport in seen_passport:
-            row_errors.append(_row_error(spec, record["_row"], "passport_number", passport,
+            row_errors.append(row_error(spec, record["_row"], "passport_number", passport,
                                          f"Passeport déjà présent ligne {seen_passport[passport]} du fichier.",
                                          mapping))
         if nina:
@@ -302,7 +289,7 @@ def import_applicants(campaign: Campaign, data: bytes, filename: str, actor=None
             })
         else:
             unchanged += 1
-    errors.sort(key=lambda e: (e.get("row") or 0, e.get("column_index") if e.get("column_index") is not None else -1))
+    sort_errors(errors)
     result.errors = errors
     result.counts = {"new": len(new_rows), "unchanged": unchanged, "conflicts": len(result.conflicts),
                      "errors": len(errors),

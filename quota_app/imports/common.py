@@ -79,3 +79,25 @@ def rejected_result(kind: str, filename: str, data: bytes, error: ImportRejected
                       "message": error.message, "column_index": None, "key": None}]
     result.counts = {"errors": 1}
     return result
+
+
+def column_positions(rows, spec) -> dict:
+    """Column index of each spec key in the sheet's header row (empty when none is found)."""
+    from ..spreadsheets.headers import find_header_row, match_columns
+
+    index = find_header_row(rows, spec, spec.header_search_rows)
+    if index is None:
+        return {}
+    return match_columns(rows[index], spec)[0]
+
+
+def row_error(spec, row: int, key: str, value, message: str, mapping: dict | None = None) -> dict:
+    """An error found after parsing, in the same shape as spreadsheets.spec.validate_rows gives."""
+    return {"sheet": spec.name, "row": row, "column": spec.column(key).header, "value": value,
+            "message": message, "column_index": (mapping or {}).get(key), "key": key}
+
+
+def sort_errors(errors: list[dict]) -> None:
+    """Sheet order: by row, then by column."""
+    errors.sort(key=lambda e: (e.get("row") or 0,
+                               e.get("column_index") if e.get("column_index") is not None else -1))

@@ -19,7 +19,10 @@ from ..extensions import db
 from ..reference.models import Establishment, Programme
 from ..spreadsheets import parsers
 from ..spreadsheets.spec import ColumnSpec, SheetSpec, validate_rows
-from .common import ImportResult, file_digest, read_upload, record_run, rejected_result
+from .common import (
+    ImportResult, column_positions, file_digest, read_upload, record_run, rejected_result, row_error,
+    sort_errors,
+)
 
 KIND = "offers"
 SHEET_NAME = "Offres"
@@ -79,11 +82,6 @@ def template_workbook(campaign: Campaign):
     return build_template(build_spec(programmes, establishments), lines)
 
 
-def _error(spec, row, key, value, message, mapping) -> dict:
-    return {"sheet": spec.name, "row": row, "column": spec.column(key).header, "value": value,
-            "message": message, "column_index": mapping.get(key), "key": key}
-
-
 def import_offers(campaign: Campaign, data: bytes, filename: str, actor=None, commit: bool = False,
                   progress: Callable[[int], None] | None = None,
                   stored_name: str | None = None, job_id: int | None = None,
@@ -94,14 +92,11 @@ def import_offers(campaign: Campaign, data: bytes, filename: str, actor=None, co
         result = rejected_result(KIND, filename, data, error)
         _record(record, result, campaign, actor, "rejected", stored_name, job_id)
         return result
-    from ..spreadsheets.headers import find_header_row, match_columns
-
     result = ImportResult(kind=KIND, filename=filename, sha256=file_digest(data), rows=sheet.rows)
     programmes, establishments = _lookups()
     spec = build_spec(programmes, establishments)
     records, errors = validate_rows(sheet.rows, spec)
-    header = find_header_row(sheet.rows, spec, spec.header_search_rows)
-    mapping = match_columns(sheet.rows[header], spec)[0] if header is not None else {}
+    mapping = column_positions(sheet.rows, spec)
 
     offers = db.session.execute(select(Offer).where(Offer.campaign_id == campaign.id)).scalars().all()
     by_pair = {(o.programme_id, o.establishment_id): o for o in offers}
@@ -117,20 +112,20 @@ def import_offers(campaign: Campaign, data: bytes, filename: str, actor=None, co
         code = rec.get("code") or f"{rec['programme']}-{rec['establishment']}"
         row_errors = []
         if reserved > rec["seats"]:
-            row_errors.append(_error(spec, row, "reserved_seats", rec.get("reserved_seats"),
+            row_errors.append(row_error(spec, row, "reserved_seats", rec.get("reserved_seats"),
                                      f"Places réservées ({reserved}) supérieures au nombre de places "
                                      f"({rec['seats']}).", mapping))
         if pair in seen_pairs:
-            row_errors.append(_error(spec, row, "programme", rec["programme"],
+            row_errors.append(row_error(spec, row, "programme", rec["programme"],
                                      f"Même filière et même établissement que la ligne {seen_pairs[pair]}.",
                                      mapping))
         if code in seen_codes:
-            row_errors.append(_error(spec, row, "code", code,
+            row_errors.append(row_error(spec, row, "code", code,
                                      f"Code offre déjà utilisé ligne {seen_codes[code]}.", mapping))
         current = by_pair.get(pair)
         other = by_code.get(code)
         if other is not None and other is not current:
-            row_errors.append(_error(spec, row, "code", code,
+            row_errors.append(row_error(spec, row, "code", code,
                                      "Ce code est déjà celui d'une autre offre de la campagne.", mapping))
         seen_pairs.setdefault(pair, row)
         seen_codes.setdefault(code, row)
@@ -146,7 +141,7 @@ def import_offers(campaign: Campaign, data: bytes, filename: str, actor=None, co
         else:
             counts["updated"] += 1
             planned.append((current, pair, values))
-    errors.sort(key=lambda e: (e.get("row") or 0, e.get("column_index") if e.get("column_index") is not None else -1))
+    sort_errors(errors)
     result.errors = errors
     counts["errors"] = len(errors)
     counts["rows"] = len({r["_row"] for r in records} | {e["row"] for e in errors if e.get("row")})
