@@ -1,36 +1,37 @@
 """Error pages, template helpers and the navigation each role sees."""
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime, gettext as _
+from flask_babel import format_date, format_datetime, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from .errors import DomainError
 
-# The navigation per role: (endpoint, label). Labels are translated when rendered.
+# The navigation per role: (endpoint, label). Lazy labels are translated when rendered.
 NAVIGATION = {
-    "applicant": [("applications.home", "Mon dossier")],
+    "applicant": [("applications.home", _l("Mon dossier"))],
     "manager": [
-        ("campaigns.home", "Campagnes"),
-        ("screening.index", "Dossiers"),
-        ("screening.queue", "Recevabilité"),
-        ("dashboard.index", "Tableau de bord"),
-        ("imports.home", "Imports Excel"),
-        ("exports.index", "Exports Excel"),
-        ("notifications.outbox", "Messages envoyés"),
-        ("reference.index", "Référentiel"),
-        ("audit.index", "Journal d'audit"),
+        ("campaigns.home", _l("Campagnes")),
+        ("screening.index", _l("Dossiers")),
+        ("screening.queue", _l("Recevabilité")),
+        ("dashboard.index", _l("Tableau de bord")),
+        ("imports.home", _l("Imports Excel")),
+        ("exports.index", _l("Exports Excel")),
+        ("notifications.outbox", _l("Messages envoyés")),
+        ("reference.index", _l("Référentiel")),
+        ("audit.index", _l("Journal d'audit")),
     ],
-    "committee": [("committee.home", "Mes dossiers à noter")],
-    "amci": [("amci.home", "Listes AMCI"), ("exports.index", "Exports Excel")],
-    "admin": [("auth.admin_users", "Comptes"), ("notifications.outbox", "Messages envoyés"),
-              ("audit.index", "Journal d'audit")],
+    "committee": [("committee.home", _l("Mes dossiers à noter"))],
+    "amci": [("amci.home", _l("Listes AMCI")), ("imports.home", _l("Imports Excel")),
+             ("exports.index", _l("Exports Excel"))],
+    "admin": [("auth.admin_users", _l("Comptes")), ("notifications.outbox", _l("Messages envoyés")),
+              ("audit.index", _l("Journal d'audit"))],
 }
 
 
 def nav_items():
     if not current_user.is_authenticated:
         return []
-    return [(endpoint, _(label)) for endpoint, label in NAVIGATION.get(current_user.role, [])]
+    return [(endpoint, str(label)) for endpoint, label in NAVIGATION.get(current_user.role, [])]
 
 
 def mask(value: str | None, keep: int = 3) -> str:

@@ -1,4 +1,4 @@
-"""`flask import applicants|offers --campaign CODE FILE [--commit]`: dry run by default."""
+"""`flask import applicants|offers|followup --campaign CODE FILE [--commit]`: dry run by default."""
 import os
 
 import click
@@ -16,9 +16,10 @@ def import_group():
 
 def _run(kind, campaign_code, path, commit, actor_email):
     from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
 
     from ..auth.models import User
-    from ..errors import NotFound
+    from ..errors import Conflict, NotFound
     from ..extensions import db
     from . import services
     from .common import read_upload
@@ -43,6 +44,10 @@ def _run(kind, campaign_code, path, commit, actor_email):
             result = services.run_import(kind, campaign, data, os.path.basename(path), actor,
                                          commit=commit, progress=bar.update)
         db.session.commit()
+    except (Conflict, IntegrityError):
+        db.session.rollback()  # written meanwhile by someone else: nothing of this import is kept
+        raise click.ClickException("Les données ont été modifiées pendant l'import ; aucune donnée "
+                                   "n'a été enregistrée. Relancez la commande.")
     except Exception:
         db.session.rollback()
         raise
@@ -80,3 +85,5 @@ def _command(kind, help_text):
 
 _command("applicants", "Candidats saisis depuis les fiches papier.")
 _command("offers", "Offres de places (filière, établissement, places, places réservées).")
+_command("followup", "Suivi AMCI / OFPPT (n° dossier AMCI, visa, voyage, arrivée, inscription, abandon), "
+         "rattaché aux dossiers par référence, NINA ou passeport.")

@@ -18,7 +18,7 @@ from ..spreadsheets.reader import read_sheet
 from ..timeutil import utcnow
 
 MAX_ERRORS_SHOWN = 500
-KIND_LABELS = {"applicants": "Candidats", "offers": "Offres de places"}
+KIND_LABELS = {"applicants": "Candidats", "offers": "Offres de places", "followup": "Suivi AMCI / OFPPT"}
 
 
 @dataclass

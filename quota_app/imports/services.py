@@ -18,13 +18,23 @@ from ..spreadsheets.error_report import build_error_report
 from ..spreadsheets.models import ImportRun
 from .applicants import import_applicants, template_workbook as applicants_template
 from .common import KIND_LABELS, ImportResult
+from .followup import import_followup, template_workbook as followup_template
 from .offers import import_offers, template_workbook as offers_template
 
-IMPORTERS = {"applicants": import_applicants, "offers": import_offers}
-TEMPLATES = {"applicants": applicants_template, "offers": offers_template}
-TEMPLATE_NAMES = {"applicants": "modele-import-candidats", "offers": "modele-import-offres"}
+IMPORTERS = {"applicants": import_applicants, "offers": import_offers, "followup": import_followup}
+TEMPLATES = {"applicants": applicants_template, "offers": offers_template, "followup": followup_template}
+TEMPLATE_NAMES = {"applicants": "modele-import-candidats", "offers": "modele-import-offres",
+                  "followup": "modele-import-suivi-amci"}
+# Who may run which import: AMCI officers bring back what the AMCI and the OFPPT return
+# (DOMAIN.md: "AMCI officers export the lists and import back these fields"), nothing else.
+KINDS_BY_ROLE = {"manager": tuple(IMPORTERS), "amci": ("followup",)}
 # Files bigger than this are analysed and imported by the background worker.
 DEFAULT_BACKGROUND_BYTES = 1024 * 1024
+
+
+def kinds_for(role: str | None) -> tuple[str, ...]:
+    """The import kinds a role may see and run (none for the other roles)."""
+    return KINDS_BY_ROLE.get(role or "", ())
 
 
 def kind_or_404(kind: str) -> str:
@@ -93,6 +103,13 @@ def analyse_run(run: ImportRun) -> ImportResult:
     return run_import(run.kind, campaign, data, run.filename, commit=False, record=False)
 
 
+def plan_changed(dry_run: ImportRun, result: ImportResult) -> bool:
+    """True when an import fingerprints its planned writes (counts["plan"], with the versions
+    it read) and the commit's plan differs from the confirmed dry run's: data changed between."""
+    expected = (dry_run.counts or {}).get("plan")
+    return bool(expected) and result.committed and result.counts.get("plan") != expected
+
+
 def is_big(data: bytes) -> bool:
     return len(data) > current_app.config.get("IMPORT_BACKGROUND_BYTES", DEFAULT_BACKGROUND_BYTES)
 
@@ -122,5 +139,5 @@ def summary(result: ImportResult) -> str:
     return f"{KIND_LABELS[result.kind]} : " + ", ".join(parts) + "."
 
 
-__all__ = ["IMPORTERS", "KIND_LABELS", "run_import", "store_upload", "load_upload",
+__all__ = ["IMPORTERS", "KIND_LABELS", "kinds_for", "run_import", "store_upload", "load_upload",
            "get_run", "analyse_run", "template_bytes", "error_report_bytes", "summary", "campaign_by_code"]

@@ -1,5 +1,6 @@
-"""Import pages (managers): upload → dry-run preview → confirm; templates; error reports.
+"""Import pages: upload → dry-run preview → confirm; templates; error reports.
 
+Managers run every import; AMCI officers only the follow-up (services.KINDS_BY_ROLE).
 Thin views: read the form, call imports.services, commit once, flash a French message.
 """
 import io
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..campaigns.models import Campaign
-from ..errors import NotFound
+from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..permissions import role_required
 from ..spreadsheets.models import ImportRun
@@ -30,22 +31,30 @@ def _campaigns():
     return db.session.execute(select(Campaign).order_by(Campaign.year.desc(), Campaign.code)).scalars().all()
 
 
+def _kinds() -> tuple[str, ...]:
+    return services.kinds_for(current_user.role)
+
+
 def _run_or_404(run_id: int) -> ImportRun:
     try:
-        return services.get_run(run_id)
+        run = services.get_run(run_id)
     except NotFound:
         abort(404)
+    if run.kind not in _kinds():
+        abort(403)
+    return run
 
 
 @bp.route("/", methods=["GET", "POST"])
-@role_required("manager")
+@role_required("manager", "amci")
 def home():
     campaigns = _campaigns()
+    kinds = _kinds()
     if request.method == "POST":
         kind = request.form.get("kind", "")
         campaign = db.session.get(Campaign, request.form.get("campaign_id", type=int) or 0)
         upload = request.files.get("file")
-        if kind not in services.IMPORTERS or campaign is None:
+        if kind not in kinds or campaign is None:
             flash(_("Choisissez la campagne et le type d'import."), "error")
         elif upload is None or not upload.filename:
             flash(_("Choisissez un fichier Excel (.xlsx) à importer."), "error")
@@ -62,14 +71,16 @@ def home():
                                          stored_name=stored)
             db.session.commit()
             return redirect(url_for("imports.run", run_id=result.run.id))
-    runs = db.session.execute(select(ImportRun).order_by(ImportRun.created_at.desc(), ImportRun.id.desc())
+    runs = db.session.execute(select(ImportRun).where(ImportRun.kind.in_(kinds))
+                              .order_by(ImportRun.created_at.desc(), ImportRun.id.desc())
                               .limit(20)).scalars().all()
-    return render_template("imports/home.html", campaigns=campaigns, kinds=KIND_LABELS, runs=runs,
+    return render_template("imports/home.html", campaigns=campaigns, runs=runs,
+                           kinds={k: KIND_LABELS[k] for k in kinds},
                            campaigns_by_id={c.id: c for c in campaigns})
 
 
 @bp.get("/<int:run_id>")
-@role_required("manager")
+@role_required("manager", "amci")
 def run(run_id: int):
     run = _run_or_404(run_id)
     campaign = db.session.get(Campaign, run.campaign_id)
@@ -85,7 +96,7 @@ def run(run_id: int):
 
 
 @bp.post("/<int:run_id>/valider")
-@role_required("manager")
+@role_required("manager", "amci")
 def confirm(run_id: int):
     run = _run_or_404(run_id)
     if run.status != "dry_run" or services.already_confirmed(run):
@@ -105,9 +116,18 @@ def confirm(run_id: int):
     try:
         result = services.run_import(run.kind, campaign, data, run.filename, actor, commit=True,
                                      stored_name=run.stored_name)
+        if services.plan_changed(run, result):
+            # What the user confirmed is not what would be written now: analyse again instead.
+            db.session.rollback()
+            fresh = services.run_import(run.kind, campaign, data, run.filename, actor, commit=False,
+                                        stored_name=run.stored_name)
+            db.session.commit()
+            flash(_("Les données ont été modifiées depuis l'analyse ; rien n'a été enregistré. "
+                    "Vérifiez cette nouvelle analyse puis validez de nouveau."), "error")
+            return redirect(url_for("imports.run", run_id=fresh.run.id))
         db.session.commit()
-    except IntegrityError:
-        db.session.rollback()  # the same rows written meanwhile by another import
+    except (IntegrityError, Conflict):
+        db.session.rollback()  # the same rows written meanwhile by another import or a person
         flash(_("Un autre import a modifié la campagne pendant celui-ci ; aucune donnée n'a été "
                 "enregistrée. Relancez l'analyse du fichier."), "error")
         return redirect(url_for("imports.run", run_id=run.id))
@@ -119,7 +139,7 @@ def confirm(run_id: int):
 
 
 @bp.get("/<int:run_id>/rapport.xlsx")
-@role_required("manager")
+@role_required("manager", "amci")
 def error_report(run_id: int):
     run = _run_or_404(run_id)
     try:
@@ -130,10 +150,12 @@ def error_report(run_id: int):
 
 
 @bp.get("/modele/<kind>/<int:campaign_id>")
-@role_required("manager")
+@role_required("manager", "amci")
 def template(kind: str, campaign_id: int):
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or kind not in services.IMPORTERS:
         abort(404)
+    if kind not in _kinds():
+        abort(403)
     return _xlsx(services.template_bytes(kind, campaign),
                  f"{services.TEMPLATE_NAMES[kind]}-{campaign.code}.xlsx")

@@ -56,3 +56,26 @@ def campaign(db, reference):
 @pytest.fixture
 def manager(make_user):
     return make_user("manager")
+
+
+@pytest.fixture
+def trainees(db, campaign):
+    """Four files of the campaign, by status: placed, accepted, enrolled, waiting_list.
+
+    File n has the reference MLI-2026-00000n, NINA 2000000000000nB and passport AA00000n."""
+    from quota_app.applications.models import Applicant, Application
+
+    made = {}
+    for n, status in enumerate(("placed", "accepted", "enrolled", "waiting_list"), start=1):
+        applicant = Applicant(source="import")
+        db.session.add(applicant)
+        db.session.flush()
+        application = Application(
+            campaign_id=campaign.id, applicant_id=applicant.id, status=status,
+            reference=f"MLI-2026-{n:06d}", last_name="Coulibaly", first_names=f"Moussa {n}",
+            sex="M", birth_date=dt.date(2003, 5, n), nina=f"{20000000000000 + n:014d}B",
+            passport_number=f"AA{n:06d}")
+        db.session.add(application)
+        made[status] = application
+    db.session.commit()
+    return {status: (a.id, a.reference) for status, a in made.items()}

@@ -21,11 +21,33 @@ def n_applications(db):
     return db.session.scalar(select(func.count()).select_from(Application))
 
 
-@pytest.mark.parametrize("role", ["applicant", "committee", "amci", "admin"])
-def test_only_managers(client, campaign, make_user, login, role):
+@pytest.mark.parametrize("role", ["applicant", "committee", "admin"])
+def test_only_managers_and_amci_officers(client, campaign, make_user, login, role):
     login(make_user(role))
     assert client.get("/gestion/imports/").status_code == 403
     assert upload(client, campaign, xlsx_bytes([person(1)])).status_code == 403
+    assert upload(client, campaign, xlsx_bytes([person(1)]), kind="followup").status_code == 403
+    assert client.get(f"/gestion/imports/modele/followup/{campaign.id}").status_code == 403
+
+
+def test_amci_officers_reach_the_follow_up_import_only(client, db, campaign, manager, make_user, login):
+    login(manager)
+    upload(client, campaign, xlsx_bytes([person(1)]))  # a managers' run the officer must not see
+    managers_run = db.session.execute(select(ImportRun.id)).scalar_one()
+    login(make_user("amci"))
+    page = client.get("/gestion/imports/").get_data(as_text=True)
+    assert 'value="followup"' in page and 'value="applicants"' not in page and 'value="offers"' not in page
+    assert "saisie.xlsx" not in page  # the recent runs list shows follow-up runs only
+    response = upload(client, campaign, xlsx_bytes([person(2)]), kind="applicants")
+    assert response.status_code == 200 and "Choisissez la campagne et le type d" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(ImportRun)) == 1
+    assert client.get(f"/gestion/imports/modele/followup/{campaign.id}").status_code == 200
+    for kind in ("applicants", "offers"):
+        assert client.get(f"/gestion/imports/modele/{kind}/{campaign.id}").status_code == 403
+    assert client.get(f"/gestion/imports/{managers_run}").status_code == 403
+    assert client.get(f"/gestion/imports/{managers_run}/rapport.xlsx").status_code == 403
+    assert client.post(f"/gestion/imports/{managers_run}/valider").status_code == 403
+    assert n_applications(db) == 0
 
 
 def test_anonymous_goes_to_login(client, campaign):
@@ -82,6 +104,9 @@ def test_template_download(client, campaign, manager, login):
     assert wb.sheetnames[0] == "Candidats"
     response = client.get(f"/gestion/imports/modele/offers/{campaign.id}")
     assert load_workbook(io.BytesIO(response.data)).sheetnames[0] == "Offres"
+    response = client.get(f"/gestion/imports/modele/followup/{campaign.id}")
+    assert response.headers["Content-Disposition"].endswith("modele-import-suivi-amci-Q2026.xlsx")
+    assert load_workbook(io.BytesIO(response.data)).sheetnames[0] == "Suivi AMCI"
 
 
 def test_big_file_goes_through_a_job(app, client, db, campaign, manager, login, make_user):
