@@ -15,13 +15,15 @@ from ..extensions import db
 from ..jobs import services as jobs
 from ..jobs.models import Job
 from ..jobs.queue import app_context, huey, sync_mode
+from ..spreadsheets.models import ImportRun
 from . import services
 
 
-def queue_import(actor, kind: str, campaign: Campaign, stored_name: str, filename: str, commit: bool) -> Job:
+def queue_import(actor, kind: str, campaign: Campaign, stored_name: str, filename: str, commit: bool,
+                 dry_run_id: int | None = None) -> Job:
     job = jobs.create_job(actor, f"import.{kind}", {
         "kind": kind, "campaign_id": campaign.id, "stored_name": stored_name, "filename": filename,
-        "commit": bool(commit), "actor_id": getattr(actor, "id", None),
+        "commit": bool(commit), "actor_id": getattr(actor, "id", None), "dry_run_id": dry_run_id,
     })
     db.session.commit()
     sync_mode(current_app)
@@ -50,6 +52,12 @@ def run_job(job_id: int) -> None:
         result = services.run_import(params["kind"], campaign, data, params["filename"], actor,
                                      commit=commit, progress=progress, stored_name=params["stored_name"],
                                      job_id=job_id)
+        dry_run = db.session.get(ImportRun, params["dry_run_id"]) if params.get("dry_run_id") else None
+        if dry_run is not None and services.plan_changed(dry_run, result):
+            # What the user confirmed is not what would be written now: write nothing.
+            jobs.fail(job_id, "Les données ont été modifiées depuis l'analyse ; rien n'a été "
+                              "enregistré. Relancez l'analyse du fichier puis validez de nouveau.", "")
+            return
         db.session.commit()
         jobs.finish(job_id, services.summary(result),
                     {"run_id": result.run.id if result.run else None, "counts": result.counts,

@@ -110,7 +110,8 @@ def confirm(run_id: int):
         return redirect(url_for("imports.home"))
     actor = current_user._get_current_object()
     if services.is_big(data):
-        job = tasks.queue_import(actor, run.kind, campaign, run.stored_name, run.filename, commit=True)
+        job = tasks.queue_import(actor, run.kind, campaign, run.stored_name, run.filename, commit=True,
+                                 dry_run_id=run.id)
         flash(_("L'import se poursuit en arrière-plan."), "info")
         return redirect(url_for("jobs.show", job_id=job.id))
     try:

@@ -342,3 +342,27 @@ def test_cli_dry_run_then_commit(app, db, campaign, trainees, tmp_path):
     result = runner.invoke(args=["import", "followup", "--campaign", "Q2026", str(bad), "--commit"])
     assert result.exit_code == 1
     assert "ligne 2, colonne « Référence » : Aucun dossier de la campagne" in result.output
+
+
+def test_background_confirm_refuses_a_plan_gone_stale(app, client, db, campaign, trainees, manager, login):
+    from quota_app.jobs.models import Job
+
+    login(manager)
+    import_followup(campaign, sheet(line(ref="MLI-2026-000001", visa="Demandé")), "a.xlsx", manager, commit=True)
+    db.session.commit()
+    response = upload(client, campaign, sheet(line(ref="MLI-2026-000001", amci="A-1")))
+    dry_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    db.session.execute(update(FollowUp).values(visa_status="granted", version=FollowUp.version + 1))
+    db.session.commit()
+    app.config["IMPORT_BACKGROUND_BYTES"] = 1
+    try:
+        response = client.post(f"/gestion/imports/{dry_id}/valider")
+    finally:
+        app.config.pop("IMPORT_BACKGROUND_BYTES")
+    assert "/taches/" in response.headers["Location"]
+    db.session.expire_all()
+    job = db.session.execute(select(Job).order_by(Job.id.desc())).scalars().first()
+    assert job.status == "failed" and "modifiées depuis l'analyse" in job.message
+    fu = follow_ups(db)[trainees["placed"][0]]
+    assert (fu.amci_file_number, fu.visa_status) == (None, "granted")
+    assert "modifiées depuis l" in client.get(response.headers["Location"]).get_data(as_text=True)
