@@ -7,6 +7,7 @@ import hashlib
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..audit.services import record, snapshot
@@ -19,12 +20,12 @@ from . import eligibility, filetypes, identity, storage
 from .models import MAX_CHOICES, SEXES, Applicant, Application, ApplicationChoice, ApplicationDocument, ReferenceCounter
 
 STEPS = (
-    ("identite", "Identité"),
-    ("contact", "Contact et région"),
-    ("parcours", "Parcours scolaire"),
-    ("choix", "Choix de formation"),
-    ("motivation", "Motivation"),
-    ("pieces", "Pièces justificatives"),
+    ("identite", _l("Identité")),
+    ("contact", _l("Contact et région")),
+    ("parcours", _l("Parcours scolaire")),
+    ("choix", _l("Choix de formation")),
+    ("motivation", _l("Motivation")),
+    ("pieces", _l("Pièces justificatives")),
 )
 MOTIVATION_MIN = 100
 MOTIVATION_MAX = 3000
@@ -413,18 +414,19 @@ def checks_for(application: Application, now: datetime | None = None, today: dat
 
 
 def missing_steps(application: Application) -> list[str]:
-    """French names of the steps still incomplete."""
+    """Names of the steps still incomplete, in the current language."""
+    labels = dict(STEPS)
     missing = []
     if not (application.last_name and application.birth_date and application.nina and application.sex):
-        missing.append("Identité")
+        missing.append(str(labels["identite"]))
     if not (application.phone and application.region_id and application.address):
-        missing.append("Contact et région")
+        missing.append(str(labels["contact"]))
     if application.diploma_id is None or application.diploma_average is None:
-        missing.append("Parcours scolaire")
+        missing.append(str(labels["parcours"]))
     if not application.choices:
-        missing.append("Choix de formation")
+        missing.append(str(labels["choix"]))
     if not application.motivation:
-        missing.append("Motivation")
+        missing.append(str(labels["motivation"]))
     return missing
 
 
@@ -507,8 +509,8 @@ def withdraw(user, application: Application, now: datetime | None = None) -> Non
     record(user, "application.withdraw", application, before={"status": before}, after={"status": "withdrawn"})
 
 
-TIMELINE = (("draft", "Brouillon"), ("submitted", "Soumis"), ("eligible", "Recevabilité"),
-            ("evaluated", "Évalué par le comité"), ("placed", "Affectation"), ("accepted", "Réponse"))
+TIMELINE = (("draft", _l("Brouillon")), ("submitted", _l("Soumis")), ("eligible", _l("Recevabilité")),
+            ("evaluated", _l("Évalué par le comité")), ("placed", _l("Affectation")), ("accepted", _l("Réponse")))
 _ORDER = {"draft": 0, "submitted": 1, "eligible": 2, "ineligible": 2, "evaluated": 3, "placed": 4,
           "waiting_list": 4, "not_selected": 4, "accepted": 5, "declined": 5, "enrolled": 6}
 

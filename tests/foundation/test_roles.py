@@ -42,3 +42,17 @@ def test_unknown_page_is_a_french_404(client):
     response = client.get("/nulle-part")
     assert response.status_code == 404
     assert "Page introuvable" in response.get_data(as_text=True)
+
+
+def test_navigation_follows_the_language(client, make_user, login):
+    login(make_user("manager"))
+    assert "Tableau de bord" in client.get("/gestion/").get_data(as_text=True)
+    client.post("/langue", data={"lang": "en", "next": "/gestion/"})
+    body = client.get("/gestion/").get_data(as_text=True)
+    assert "Dashboard" in body and "Tableau de bord" not in body
+
+
+def test_amci_officers_reach_the_imports_from_their_menu(client, make_user, login):
+    login(make_user("amci"))
+    body = client.get("/amci/").get_data(as_text=True)
+    assert 'href="/gestion/imports/"' in body
