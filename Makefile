@@ -55,8 +55,14 @@ test-postgres: install
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL injoignable ($(TEST_DATABASE_URL)) alors que CI=true."; exit 1; \
 	else echo "PostgreSQL injoignable : passe PostgreSQL ignorée."; fi
 
+# pandas is the import benchmark's reference only: installed here, never by `make test`.
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP) requirements-bench.txt
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $(BENCH_STAMP)
+
 # Debian's wrk drives the HTTP load benchmark.
-bench: install
+bench: install $(BENCH_STAMP)
 	@if ! command -v wrk >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \

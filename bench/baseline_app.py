@@ -19,9 +19,12 @@ TEMPLATE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>
 {% endfor %}</table></body></html>"""
 
 COUNT = text("SELECT count(*) FROM applications WHERE campaign_id = :campaign")
+# NOT INDEXED: the rows in primary-key order, read until the page is full. Without it SQLite
+# (no statistics) takes a campaign_id index and sorts all 100,000 rows to keep 50 (about 25 ms a
+# page): that measured the sort, not what a bare page costs, and made any page look fast beside it.
 ROWS = text(
     "SELECT a.id, a.reference, a.last_name, a.first_names, a.status, r.name AS region "
-    "FROM applications a LEFT JOIN regions r ON r.id = a.region_id "
+    "FROM applications a NOT INDEXED LEFT JOIN regions r ON r.id = a.region_id "
     "WHERE a.campaign_id = :campaign ORDER BY a.id LIMIT 50 OFFSET :offset"
 )
 LOOKUP = text("SELECT id, title AS name FROM campaigns WHERE id = :campaign")

@@ -1,6 +1,9 @@
 """`make bench`: every benchmark, each reported as a ratio against a baseline run in the same
 command (the machines are shared and noisy, so absolute seconds mean little).
 
+Each benchmark prints its own French table with PASS/ÉCHEC per target; the command exits 1
+when any target is missed, after running them all.
+
 Seeding: `seed_applicants` (generation, validation of choices, Core executemany in chunks)
 against the floor of the same engine: a bare executemany of as many constant rows of the same
 width into one plain SQLite table.
@@ -50,12 +53,18 @@ def main(argv=None) -> int:
     # The applications export against a bare openpyxl dump of the same values.
     from bench import export_bench
 
-    export_bench.main(["--applicants", str(args.applicants), "--seed", str(args.seed)])
+    failed = export_bench.main(["--applicants", str(args.applicants), "--seed", str(args.seed)])
+
+    # The applicants import (SQLite and PostgreSQL) against pandas merely reading the workbook.
+    from bench import import_bench
+
+    failed |= import_bench.main(["--applicants", str(args.applicants), "--seed", str(args.seed)])
 
     # HTTP under load (wrk against gunicorn), as ratios to a bare 50-row Flask page.
     from bench import http_bench
 
-    return http_bench.main(["--applicants", str(args.applicants), "--seed", str(args.seed)])
+    failed |= http_bench.main(["--applicants", str(args.applicants), "--seed", str(args.seed)])
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

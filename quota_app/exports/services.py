@@ -5,7 +5,6 @@ No request or current_user here: the caller passes the actor and commits once.
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
 
 from ..applications.models import SEX_LABELS, Application, ApplicationChoice
 from ..audit.services import record
@@ -14,7 +13,7 @@ from ..committee.models import EvaluationResult
 from ..dashboard import stats
 from ..extensions import db
 from ..placement.models import AllocationRound, Placement
-from ..reference.models import Establishment, Level, Programme, Sector
+from ..reference.models import Diploma, Establishment, Level, Programme, Sector, Series
 from ..spreadsheets.writer import write_table
 from ..timeutil import utcnow
 
@@ -94,43 +93,49 @@ def _placed_ids(campaign: Campaign) -> dict[int, int]:
     ).all())
 
 
+NOMINATION_BATCH = 1000
+
+
 def nomination_rows(campaign: Campaign):
+    """Plain columns streamed in batches, each batch's choices in one query (no ORM objects)."""
     placed = _placed_ids(campaign)
+    labels = {oid: f"{title} — {establishment}" for oid, title, establishment in db.session.execute(
+        select(Offer.id, Programme.title, Establishment.name)
+        .join(Programme, Programme.id == Offer.programme_id)
+        .join(Establishment, Establishment.id == Offer.establishment_id)
+        .where(Offer.campaign_id == campaign.id))}
     stmt = (
-        select(Application, EvaluationResult)
+        select(Application.id, Application.reference, Application.last_name, Application.first_names,
+               Application.sex, Application.birth_date, Application.nina, Application.passport_number,
+               Diploma.name, Series.code, Application.diploma_average,
+               EvaluationResult.final_score, EvaluationResult.rank)
         .outerjoin(EvaluationResult, EvaluationResult.application_id == Application.id)
+        .outerjoin(Diploma, Diploma.id == Application.diploma_id)
+        .outerjoin(Series, Series.id == Application.series_id)
         .where(Application.campaign_id == campaign.id)
-        .options(joinedload(Application.diploma), joinedload(Application.series),
-                 selectinload(Application.choices).joinedload(ApplicationChoice.offer)
-                 .joinedload(Offer.programme),
-                 selectinload(Application.choices).joinedload(ApplicationChoice.offer)
-                 .joinedload(Offer.establishment))
         .order_by(EvaluationResult.rank.asc().nulls_last(), Application.last_name, Application.id)
     )
     if placed:
         stmt = stmt.where(Application.id.in_(list(placed)))
     else:
         stmt = stmt.where(EvaluationResult.id.is_not(None))
-    offers = {o.id: o for o in db.session.execute(
-        select(Offer).where(Offer.campaign_id == campaign.id)
-        .options(joinedload(Offer.programme), joinedload(Offer.establishment))).scalars()}
-
-    def label(offer):
-        return f"{offer.programme.title} — {offer.establishment.name}" if offer else None
-
-    for n, (application, result) in enumerate(db.session.execute(stmt).unique().all(), start=1):
-        choices = [label(c.offer) for c in sorted(application.choices, key=lambda c: c.rank)][:3]
-        choices += [None] * (3 - len(choices))
-        yield (
-            n, application.reference, application.last_name, application.first_names,
-            SEX_LABELS.get(application.sex or "", ""), application.birth_date,
-            application.nina, application.passport_number,
-            application.diploma.name if application.diploma else None,
-            application.series.code if application.series else None,
-            application.diploma_average, *choices,
-            label(offers.get(placed.get(application.id))),
-            result.final_score if result else None, result.rank if result else None,
-        )
+    n = 0
+    for batch in db.session.execute(stmt.execution_options(yield_per=NOMINATION_BATCH)).partitions():
+        choices: dict[int, list] = {}
+        for application_id, offer_id in db.session.execute(
+                select(ApplicationChoice.application_id, ApplicationChoice.offer_id)
+                .where(ApplicationChoice.application_id.in_([row[0] for row in batch]))
+                .order_by(ApplicationChoice.application_id, ApplicationChoice.rank)):
+            choices.setdefault(application_id, []).append(labels.get(offer_id))
+        for (application_id, reference, last_name, first_names, sex, birth_date, nina, passport,
+             diploma, series, average, final_score, rank) in batch:
+            n += 1
+            yield (
+                n, reference, last_name, first_names, SEX_LABELS.get(sex or "", ""), birth_date,
+                nina, passport, diploma, series, average,
+                *(choices.get(application_id, []) + [None, None, None])[:3],
+                labels.get(placed.get(application_id)), final_score, rank,
+            )
 
 
 def export_nomination(campaign: Campaign, target, actor, ip: str | None = None) -> int:

@@ -16,20 +16,21 @@ The caller commits once (or rolls back).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any, Callable
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import JSON, func, insert, select, text, update
 
 from ..applications.models import (
-    MAX_CHOICES, Applicant, Application, ApplicationChoice, ReferenceCounter,
+    MAX_CHOICES, Applicant, Application, ApplicationChoice, ReferenceCounter, search_key,
 )
 from ..campaigns.models import Campaign, Offer
 from ..errors import ImportRejected
 from ..extensions import db
 from ..reference.models import Diploma, Region, Series
 from ..spreadsheets import parsers
-from ..spreadsheets.spec import ColumnSpec, SheetSpec, validate_rows
+from ..spreadsheets.spec import ColumnSpec, SheetSpec, iter_records
 from ..timeutil import utcnow
 from .common import (
     ImportResult, column_positions, file_digest, read_upload, record_run, rejected_result, row_error,
@@ -71,8 +72,16 @@ def _parse_passport(value: Any):
 
 def _parse_offer_code(codes: dict[str, int]) -> Callable[[Any], tuple]:
     by_key = {c.upper().replace(" ", ""): c for c in codes}
+    seen: dict[str, tuple] = {}  # a campaign has a few dozen codes: parse each spelling once
 
     def parse(value: Any):
+        if type(value) is str and len(seen) < 10_000:
+            if value not in seen:
+                seen[value] = check(value)
+            return seen[value]
+        return check(value)
+
+    def check(value: Any):
         text_value, error = parsers.parse_text(value, max_length=40)
         if error or text_value is None:
             return text_value, error
@@ -89,6 +98,7 @@ class _Context:
 
     def __init__(self, campaign: Campaign):
         self.campaign = campaign
+        self.today = dt.date.today()
         regions = db.session.execute(select(Region).where(Region.active.is_(True)).order_by(Region.code)).scalars().all()
         diplomas = db.session.execute(select(Diploma).where(Diploma.active.is_(True)).order_by(Diploma.rank)).scalars().all()
         series = db.session.execute(select(Series).where(Series.active.is_(True)).order_by(Series.code)).scalars().all()
@@ -174,7 +184,7 @@ def _check_row(record: dict, spec: SheetSpec, ctx: _Context, mapping: dict) -> l
         errors.append(row_error(spec, row, "series", series,
                                  f"La série « {series} » ne correspond pas au diplôme « {diploma} ».", mapping))
     birth = record.get("birth_date")
-    if birth and birth > dt.date.today():
+    if birth and birth > ctx.today:
         errors.append(row_error(spec, row, "birth_date", birth.strftime("%d/%m/%Y"),
                                  "La date de naissance est dans le futur.", mapping))
     seen = {}
@@ -242,45 +252,52 @@ def import_applicants(campaign: Campaign, data: bytes, filename: str, actor=None
     result = ImportResult(kind=KIND, filename=filename, sha256=file_digest(data), rows=sheet.rows)
     ctx = _Context(campaign)
     spec = build_spec(ctx)
-    records, errors = validate_rows(sheet.rows, spec)
     mapping = column_positions(sheet.rows, spec)
     by_nina, by_passport, existing_choices = _existing(campaign)
 
-    new_rows: list[tuple[dict, dict, list[int]]] = []
-    unchanged = 0
+    # Records are streamed and each new row kept as a tuple of its values (keys in
+    # `value_keys`): 100,000 dicts would double the import's peak memory.
+    errors: list[dict] = []
+    new_rows: list[tuple[tuple, list[int]]] = []
+    value_keys: tuple = ()
+    unchanged = valid = 0
+    flagged_rows: set[int] = set()  # rows that parsed but failed a cross-column check
     seen_nina: dict[str, int] = {}
     seen_passport: dict[str, int] = {}
-    for record in records:
-        row_errors = _check_row(record, spec, ctx, mapping)
-        nina, passport = record.get("nina"), record.get("passport_number")
+    for row in iter_records(sheet.rows, spec, errors):
+        valid += 1
+        row_errors = _check_row(row, spec, ctx, mapping)
+        nina, passport = row.get("nina"), row.get("passport_number")
         if nina and nina in seen_nina:
-            row_errors.append(row_error(spec, record["_row"], "nina", nina,
+            row_errors.append(row_error(spec, row["_row"], "nina", nina,
                                          f"NINA déjà présent ligne {seen_nina[nina]} du fichier.", mapping))
         if passport and passport in seen_passport:
-            row_errors.append(row_error(spec, record["_row"], "passport_number", passport,
+            row_errors.append(row_error(spec, row["_row"], "passport_number", passport,
                                          f"Passeport déjà présent ligne {seen_passport[passport]} du fichier.",
                                          mapping))
         if nina:
-            seen_nina.setdefault(nina, record["_row"])
+            seen_nina.setdefault(nina, row["_row"])
         if passport:
-            seen_passport.setdefault(passport, record["_row"])
+            seen_passport.setdefault(passport, row["_row"])
         if row_errors:
             errors.extend(row_errors)
+            flagged_rows.add(row["_row"])
             continue
-        values = _values(record, ctx)
-        offer_ids = [ctx.offer_ids[record[f"choice{r}"]] for r in range(1, MAX_CHOICES + 1)
-                     if record.get(f"choice{r}")]
+        values = _values(row, ctx)
+        offer_ids = [ctx.offer_ids[row[f"choice{r}"]] for r in range(1, MAX_CHOICES + 1)
+                     if row.get(f"choice{r}")]
         current = by_nina.get(nina) if nina else by_passport.get(passport)
         if current is None and nina and passport and passport in by_passport:
             current = by_passport[passport]  # the passport is already someone's file
         if current is None:
-            new_rows.append((record, values, offer_ids))
+            value_keys = value_keys or tuple(values)
+            new_rows.append((tuple(values.values()), offer_ids))
             continue
         diffs = _differences(current, values, existing_choices.get(current["id"], []), offer_ids)
         if diffs:
             key = "NINA" if nina and current.get("nina") == nina else "N° passeport"
             result.conflicts.append({
-                "sheet": spec.name, "row": record["_row"], "key": key,
+                "sheet": spec.name, "row": row["_row"], "key": key,
                 "value": nina if key == "NINA" else passport,
                 "fields": diffs,
                 "message": (f"{key} déjà enregistré dans la campagne avec d'autres données "
@@ -293,7 +310,7 @@ def import_applicants(campaign: Campaign, data: bytes, filename: str, actor=None
     result.errors = errors
     result.counts = {"new": len(new_rows), "unchanged": unchanged, "conflicts": len(result.conflicts),
                      "errors": len(errors),
-                     "rows": len({r["_row"] for r in records} | {e["row"] for e in errors if e.get("row")})}
+                     "rows": valid + len({e["row"] for e in errors if e.get("row")} - flagged_rows)}
 
     if not commit:
         if progress is not None:
@@ -305,7 +322,7 @@ def import_applicants(campaign: Campaign, data: bytes, filename: str, actor=None
         return result
     if progress is not None:
         progress(result.counts["rows"] - len(new_rows))
-    _insert(campaign, new_rows, progress)
+    _insert(campaign, new_rows, value_keys, progress)
     result.committed = True
     _record(record, result, campaign, actor, "committed", stored_name, job_id)
     return result
@@ -317,9 +334,11 @@ def _allocate_ids(table, count: int) -> list[int]:
     if count == 0:
         return []
     if db.engine.dialect.name == "postgresql":
-        return list(db.session.execute(text(
-            "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-            {"t": table.name, "n": count}).scalars())
+        # The sequence is looked up once (not once per id), and the ids come back as one array.
+        sequence = db.session.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name})
+        return db.session.scalar(text(
+            "SELECT array_agg(nextval(CAST(:s AS regclass))) FROM generate_series(1, :n)"),
+            {"s": sequence, "n": count})
     start = (db.session.scalar(select(func.max(table.c.id))) or 0) + 1
     return list(range(start, start + count))
 
@@ -344,7 +363,7 @@ def _reserve_references(campaign: Campaign, count: int) -> int:
     return last - count + 1
 
 
-def _insert(campaign: Campaign, new_rows: list, progress) -> None:
+def _insert(campaign: Campaign, new_rows: list, value_keys: tuple, progress) -> None:
     tables = {"applicants": Applicant.__table__, "applications": Application.__table__,
               "choices": ApplicationChoice.__table__}
     # The counter's UPDATE comes first: it serialises two imports into the same campaign.
@@ -352,32 +371,74 @@ def _insert(campaign: Campaign, new_rows: list, progress) -> None:
     ids = {
         "applicants": iter(_allocate_ids(tables["applicants"], len(new_rows))),
         "applications": iter(_allocate_ids(tables["applications"], len(new_rows))),
-        "choices": iter(_allocate_ids(tables["choices"], sum(len(r[2]) for r in new_rows))),
+        "choices": iter(_allocate_ids(tables["choices"], sum(len(r[1]) for r in new_rows))),
     }
     prefix = f"{campaign.reference_prefix}-{campaign.year}-"
     now = utcnow()
+    if not new_rows:
+        return
+    nina_at, birth_at = value_keys.index("nina"), value_keys.index("birth_date")
     for start in range(0, len(new_rows), CHUNK_SIZE):
         chunk = new_rows[start:start + CHUNK_SIZE]
         rows = {name: [] for name in tables}
-        for offset, (record, values, offer_ids) in enumerate(chunk):
+        for offset, (values, offer_ids) in enumerate(chunk):
             applicant_id = next(ids["applicants"])
             application_id = next(ids["applications"])
             rows["applicants"].append(dict(id=applicant_id, user_id=None, source="import",
                                            created_at=now, updated_at=now))
-            warning = parsers.nina_birth_year_warning(values["nina"], values["birth_date"])
+            warning = parsers.nina_birth_year_warning(values[nina_at], values[birth_at])
             rows["applications"].append(dict(
                 id=application_id, reference=f"{prefix}{first_ref + start + offset:06d}",
                 campaign_id=campaign.id, applicant_id=applicant_id, status="submitted",
                 nationality="MLI", submitted_at=now, identity_warnings=[warning] if warning else None,
-                version=1, created_at=now, updated_at=now, **values))
+                version=1, created_at=now, updated_at=now, **dict(zip(value_keys, values)),
+                search_name=search_key(values[value_keys.index("last_name")], values[value_keys.index("first_names")])))
             for rank, offer_id in enumerate(offer_ids, start=1):
                 rows["choices"].append(dict(id=next(ids["choices"]), application_id=application_id,
                                             offer_id=offer_id, rank=rank))
         for name in ("applicants", "applications", "choices"):
             if rows[name]:
-                db.session.execute(insert(tables[name]), rows[name])
+                _write(tables[name], rows[name])
         if progress is not None:
             progress(len(chunk))
+
+
+def _write(table, rows: list[dict]) -> None:
+    """One chunk's rows, in the session's transaction, without Core's per-row parameter
+    handling (it cost as much as the inserts): COPY on PostgreSQL; on SQLite the DB-API
+    executemany, each value through its column type's own bind processor, so that what is
+    stored is what Core would store. Any other case goes through Core executemany."""
+    columns = list(rows[0])
+    absent = [c for c in table.c if c.name not in rows[0] and c.default is not None]
+    dialect = db.engine.dialect
+    if dialect.name not in ("postgresql", "sqlite") or any(not c.default.is_scalar for c in absent):
+        db.session.execute(insert(table), rows)
+        return
+    defaults = [c.default.arg for c in absent]  # Core fills them in for absent keys: so do we
+    names = [*columns, *(c.name for c in absent)]
+    quoted = ", ".join(f'"{name}"' for name in names)
+    driver = db.session.connection().connection.driver_connection
+    if dialect.name == "sqlite":
+        processors = [(i, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+                      for i, name in enumerate(names)]
+        processors = [(i, process) for i, process in processors if process is not None]
+        params = []
+        for row in rows:
+            values = [row[name] for name in columns] + defaults
+            for i, process in processors:
+                values[i] = process(values[i])
+            params.append(values)
+        driver.cursor().executemany(
+            f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" * len(names))})', params)
+        return
+    # JSON as text, None included: Core stores None as JSON null (none_as_null=False).
+    as_json = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
+    with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        for row in rows:
+            values = [row[name] for name in columns] + defaults
+            for i in as_json:
+                values[i] = json.dumps(values[i])
+            copy.write_row(values)
 
 
 def _record(enabled: bool, result, campaign, actor, status, stored_name, job_id):

@@ -5,14 +5,18 @@ the list shows (no query per row). Unknown or malformed filter values are ignore
 """
 from __future__ import annotations
 
+import re
 from datetime import date
+from functools import cache
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Integer, String, and_, bindparam, false, func, literal, or_, select, union, union_all
 from sqlalchemy.orm import joinedload
 
-from ..applications.models import STATUSES, Application, ApplicationChoice
+from ..applications.identity import normalise_nina, normalise_phone
+from ..applications.models import STATUSES, Application, ApplicationChoice, search_key
 from ..campaigns.models import Offer
-from ..reference.models import Programme
+from ..extensions import db
+from ..reference.models import Diploma, Establishment, Level, Programme, Region, Sector, Series
 
 PER_PAGE = 50
 
@@ -70,37 +74,110 @@ def clean_filters(raw) -> dict:
     return cleaned
 
 
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+# --- the text search ("q") -------------------------------------------------------------------
+# Every branch is an equality or a prefix range on an indexed column, on SQLite as on PostgreSQL:
+# no LIKE '%...%', no function of a column. The French help under the field says the same.
+MAX_NAME_WORDS = 4
+_REFERENCE_FULL = re.compile(r"^([A-Z]{1,10})(\d{4})(\d{1,6})$")   # MLI2026000123, mli-2026-123
+_REFERENCE_YEAR = re.compile(r"^(\d{4})(\d{6})$")                   # 2026-000123
+_REFERENCE_NUMBER = re.compile(r"^\d{1,6}$")                         # 123, 000123
+_PASSPORT = re.compile(r"^[A-Z0-9]{6,12}$")                          # identity.normalise_passport's shape
 
 
-def _text_condition(q: str):
-    pattern = _like(q)
-    compact = _like("".join(q.split()))
-    columns = (Application.last_name, Application.first_names, Application.reference,
-               Application.email)
-    conditions = [func.lower(col).like(pattern, escape="\\") for col in columns]
-    # Identity numbers and phones are stored normalised (no spaces, upper case).
-    for col in (Application.nina, Application.passport_number, Application.phone):
-        conditions.append(func.lower(col).like(compact, escape="\\"))
-    # "Traoré Awa" finds first names + last name in either order.
-    words = q.split()
-    if len(words) > 1:
-        conditions.append(and_(*[
-            or_(func.lower(Application.last_name).like(_like(w), escape="\\"),
-                func.lower(Application.first_names).like(_like(w), escape="\\"))
-            for w in words
-        ]))
-    return or_(*conditions)
+def _starts_with(column, prefix: str):
+    """column starts with prefix, as an index range: [prefix, prefix with its last character + 1).
+
+    Exact because search_name is compared in code-point order (binary on SQLite, COLLATE "C" on
+    PostgreSQL)."""
+    return and_(column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1))
 
 
-def _choice_exists(*conditions):
-    return exists(
-        select(ApplicationChoice.id)
+def name_prefixes(q: str) -> list[str]:
+    """The search_name prefixes a name query stands for: its words in the typed order, and turned
+    round so that "awa traore" finds "Traoré Awa" (search_name is the last name first)."""
+    words = search_key(q).split()[:MAX_NAME_WORDS]
+    prefixes = []
+    for start in range(len(words)):
+        prefix = " ".join(words[start:] + words[:start])
+        if prefix not in prefixes:
+            prefixes.append(prefix)
+    return prefixes
+
+
+def references_for(q: str, campaign) -> set[str]:
+    """The file references a query may mean: the whole reference in any case and with any
+    separators, or only its number (123 -> MLI-2026-000123 in this campaign)."""
+    compact = normalise_nina(q)
+    found = set()
+    match = _REFERENCE_FULL.match(compact)
+    if match:
+        found.add(f"{match[1]}-{match[2]}-{int(match[3]):06d}")
+    match = _REFERENCE_YEAR.match(compact)
+    if match:
+        found.add(f"{campaign.reference_prefix}-{match[1]}-{match[2]}")
+    if _REFERENCE_NUMBER.match(compact):
+        found.add(f"{campaign.reference_prefix}-{campaign.year}-{int(compact):06d}")
+    return found
+
+
+def identifier_conditions(q: str, campaign) -> list:
+    """Exact matches on the identifiers, normalised as they are stored (identity.py). Only for a
+    query holding a digit: every reference, NINA, phone and real passport number has one."""
+    if not any(c.isdigit() for c in q):
+        return []
+    compact = normalise_nina(q)  # no spaces, dashes, dots or slashes; upper case
+    conditions = [Application.nina == compact]
+    if _PASSPORT.match(compact):
+        conditions.append(Application.passport_number == compact)
+    phone, _error = normalise_phone(q)
+    if phone:
+        conditions.append(Application.phone == phone)
+    conditions += [Application.reference == ref for ref in sorted(references_for(q, campaign))]
+    return conditions
+
+
+def text_search(q: str, campaign):
+    """(condition, hits): what the query adds to the list's statement.
+
+    One name prefix ("traore") is a condition: the list then walks the name index in order and
+    stops at its page. Several branches (identifiers, "awa traore" both ways) become `hits`, a
+    UNION of one indexed SELECT per branch that the statement starts from; an OR in the WHERE
+    clause would leave the choice of index to the planner, and SQLite without statistics then
+    scans the whole campaign in name order (a NINA took 250 ms at 100,000 files)."""
+    prefixes = name_prefixes(q)
+    if any(c.isdigit() for c in q):  # an identifier, most likely: the name only as typed
+        prefixes = prefixes[:1]
+    names = [and_(Application.campaign_id == campaign.id, _starts_with(Application.search_name, p))
+             for p in prefixes]
+    branches = names + identifier_conditions(q, campaign)
+    if not branches:  # only punctuation: nothing can match
+        return false(), None
+    if len(names) == 1 and len(branches) == 1:
+        return names[0], None
+    hits = union(*(select(Application.id.label("id")).where(b) for b in branches)).subquery("hits")
+    return None, hits
+
+
+def _restrict(stmt, campaign, filters: dict):
+    """stmt (a select over applications) limited to the campaign, the search and the filters."""
+    f = clean_filters(filters)
+    if "q" in f:
+        condition, hits = text_search(f["q"], campaign)
+        if hits is not None:
+            # The hits first: a few ids, each fetched by primary key.
+            stmt = stmt.select_from(hits).join(Application, Application.id == hits.c.id)
+        else:
+            stmt = stmt.where(condition)
+    return stmt.where(*conditions_for(campaign, f))
+
+
+def _has_choice(*conditions):
+    # An uncorrelated IN: the choices are read once, not three joins per application.
+    return Application.id.in_(
+        select(ApplicationChoice.application_id)
         .join(Offer, Offer.id == ApplicationChoice.offer_id)
         .join(Programme, Programme.id == Offer.programme_id)
-        .where(ApplicationChoice.application_id == Application.id, *conditions)
+        .where(*conditions)
     )
 
 
@@ -118,10 +195,9 @@ def age_condition(band: str, reference_date: date):
 
 
 def conditions_for(campaign, filters: dict) -> list:
+    """The filters' conditions (the text search is _restrict's, it may add a FROM)."""
     f = clean_filters(filters)
     where = [Application.campaign_id == campaign.id]
-    if "q" in f:
-        where.append(_text_condition(f["q"]))
     if f.get("status") in STATUSES:
         where.append(Application.status == f["status"])
     if f.get("sex") in ("M", "F"):
@@ -132,13 +208,13 @@ def conditions_for(campaign, filters: dict) -> list:
             where.append(column == value)
     sector = _int(f.get("sector"))
     if sector is not None:
-        where.append(_choice_exists(Programme.sector_id == sector))
+        where.append(_has_choice(Programme.sector_id == sector))
     level = _int(f.get("level"))
     if level is not None:
-        where.append(_choice_exists(Programme.level_id == level))
+        where.append(_has_choice(Programme.level_id == level))
     offer = _int(f.get("offer"))
     if offer is not None:
-        where.append(_choice_exists(ApplicationChoice.offer_id == offer))
+        where.append(_has_choice(ApplicationChoice.offer_id == offer))
     if "age" in f:
         condition = age_condition(f["age"], campaign.reference_date)
         if condition is not None:
@@ -155,13 +231,14 @@ def _order(sort: str | None):
         return [Application.diploma_average.desc().nulls_last(), Application.id]
     if sort == "age":
         return [Application.birth_date.desc().nulls_last(), Application.id]
-    return [func.lower(Application.last_name), func.lower(Application.first_names), Application.id]
+    # Accents and case ignored (search_key); the order of both list indexes, so no sort.
+    return [Application.search_name, Application.id]
 
 
 def build_search(campaign, filters: dict | None = None):
     """select(Application) for this campaign and filters, sorted, with the list's relations."""
     filters = filters or {}
-    stmt = select(Application).where(*conditions_for(campaign, filters))
+    stmt = _restrict(select(Application), campaign, filters)
     stmt = stmt.order_by(*_order(clean_filters(filters).get("sort")))
     return stmt.options(
         joinedload(Application.region),
@@ -171,4 +248,93 @@ def build_search(campaign, filters: dict | None = None):
 
 
 def count_search(campaign, filters: dict | None = None):
-    return select(func.count(Application.id)).where(*conditions_for(campaign, filters or {}))
+    # count(*), not count(id): the count can then be answered from an index alone.
+    return _restrict(select(func.count()).select_from(Application), campaign, filters or {})
+
+
+# --- the list page --------------------------------------------------------------------------
+# Plain rows of the shown columns, not ORM objects: 50 Application objects with their region,
+# diploma and series cost more than the SQL itself at 100,000 files.
+LIST_COLUMNS = (
+    Application.id, Application.reference, Application.last_name, Application.first_names,
+    Application.sex, Application.birth_date, Application.nina, Application.passport_number,
+    Application.phone, Application.status, Region.code.label("region_code"),
+    Region.name.label("region_name"), Diploma.code.label("diploma_code"), Series.code.label("series_code"),
+)
+
+
+def list_rows(campaign, filters: dict | None = None):
+    filters = filters or {}
+    stmt = _restrict(select(*LIST_COLUMNS), campaign, filters)
+    return (
+        stmt.outerjoin(Region, Region.id == Application.region_id)
+        .outerjoin(Diploma, Diploma.id == Application.diploma_id)
+        .outerjoin(Series, Series.id == Application.series_id)
+        .order_by(*_order(clean_filters(filters).get("sort")))
+    )
+
+
+class ResultPage:
+    """One page of the list, with what templates/_macros.html's pager reads. Two queries at most:
+    the rows, then the count only when the page is full or not the first one."""
+
+    def __init__(self, campaign, filters: dict, page, per_page: int = PER_PAGE):
+        self.page = _int(page) or 1
+        self.per_page = per_page
+        stmt = list_rows(campaign, filters).limit(per_page).offset((self.page - 1) * per_page)
+        self.items = db.session.execute(stmt).all()
+        if self.page == 1 and len(self.items) < per_page:
+            self.total = len(self.items)
+        else:
+            self.total = db.session.execute(count_search(campaign, filters)).scalar_one()
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return min(self.page - 1, self.pages)
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+@cache
+def _options_statement():
+    """Built once per process: only the campaign id changes (a bound parameter)."""
+    def part(kind, id_col, label, text_key, int_key):
+        return select(literal(kind, String).label("kind"), id_col.label("id"), label.label("label"),
+                      text_key.label("text_key"), int_key.label("int_key"))
+
+    empty, zero = literal("", String), literal(0, Integer)
+    offer_label = Offer.code.concat(" – ").concat(Programme.title).concat(" (").concat(Establishment.city).concat(")")
+    return union_all(
+        part("region", Region.id, Region.code.concat(" – ").concat(Region.name), Region.code, zero),
+        part("sector", Sector.id, Sector.name, Sector.name, zero),
+        part("level", Level.id, Level.code.concat(" – ").concat(Level.name), empty, Level.position),
+        part("diploma", Diploma.id, Diploma.code, empty, Diploma.rank),
+        part("offer", Offer.id, offer_label, Offer.code, zero)
+        .join(Programme, Programme.id == Offer.programme_id)
+        .join(Establishment, Establishment.id == Offer.establishment_id)
+        .where(Offer.campaign_id == bindparam("campaign_id")),
+    )
+
+
+def filter_options(campaign) -> dict:
+    """The filter menus' choices as (value, label) pairs, read in ONE query (a UNION ALL of the
+    small reference tables): always current, nothing to invalidate, one round trip."""
+    options = {kind: [] for kind in ("region", "sector", "level", "diploma", "offer")}
+    rows = db.session.execute(_options_statement(), {"campaign_id": campaign.id}).all()
+    for row in sorted(rows, key=lambda r: (r.int_key, r.text_key, r.id)):
+        options[row.kind].append((str(row.id), row.label))
+    return {kind: tuple(items) for kind, items in options.items()}

@@ -17,7 +17,7 @@ from ..campaigns.models import Campaign, CampaignDocument, Offer
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..extensions import db
 from ..notifications.services import send_email
-from ..reference.models import IneligibilityReason, Level, Programme
+from ..reference.models import Diploma, IneligibilityReason, Level, Programme, Region, Series
 from ..timeutil import age_on, utcnow
 from . import search
 
@@ -293,26 +293,51 @@ EXPORT_COLUMNS = (
 )
 
 
+EXPORT_BATCH = 2000
+
+
+def _export_choices(application_ids: list[int], offer_codes: dict[int, str]) -> dict[int, list[str]]:
+    """Offer codes of each application's choices, by rank: one query for a whole batch."""
+    codes: dict[int, list[str]] = {}
+    for application_id, offer_id in db.session.execute(
+            select(ApplicationChoice.application_id, ApplicationChoice.offer_id)
+            .where(ApplicationChoice.application_id.in_(application_ids))
+            .order_by(ApplicationChoice.application_id, ApplicationChoice.rank)):
+        codes.setdefault(application_id, []).append(offer_codes[offer_id])
+    return codes
+
+
 def export_rows(campaign: Campaign, filters: dict):
-    """The rows of the filtered list, streamed from the database in batches."""
-    stmt = search.build_search(campaign, filters).options(
-        selectinload(Application.choices).joinedload(ApplicationChoice.offer)
-    ).execution_options(yield_per=500)
-    for application in db.session.execute(stmt).scalars():
-        choices = [c.offer.code for c in application.choices] + [None, None, None]
-        yield (
-            application.reference, application.last_name, application.first_names,
-            SEX_LABELS.get(application.sex or "", ""), application.birth_date,
-            age_on(application.birth_date, campaign.reference_date) if application.birth_date else None,
-            application.nina, application.passport_number, application.phone, application.email,
-            application.region.code if application.region else None,
-            application.region.name if application.region else None,
-            application.diploma.code if application.diploma else None,
-            application.series.code if application.series else None,
-            application.diploma_year, application.diploma_average,
-            choices[0], choices[1], choices[2],
-            STATUS_LABELS[application.status], application.submitted_at,
-        )
+    """The rows of the filtered list (the list's filters and order), streamed in batches.
+
+    Plain columns from one joined query, and each batch's choices in one more query: no ORM
+    object per row (building them cost as much as writing the file)."""
+    stmt = search.build_search(campaign, filters).with_only_columns(
+        Application.id, Application.reference, Application.last_name, Application.first_names,
+        Application.sex, Application.birth_date, Application.nina, Application.passport_number,
+        Application.phone, Application.email, Region.code, Region.name, Diploma.code, Series.code,
+        Application.diploma_year, Application.diploma_average, Application.status,
+        Application.submitted_at, maintain_column_froms=False,
+    ).outerjoin(Region, Region.id == Application.region_id) \
+        .outerjoin(Diploma, Diploma.id == Application.diploma_id) \
+        .outerjoin(Series, Series.id == Application.series_id)
+    reference_date = campaign.reference_date
+    # Choices may name any offer (of this campaign, by the schema's rules): all codes, read once.
+    offer_codes = dict(db.session.execute(select(Offer.id, Offer.code)).all())
+    result = db.session.execute(stmt.execution_options(yield_per=EXPORT_BATCH))
+    for batch in result.partitions():
+        choices = _export_choices([row[0] for row in batch], offer_codes)
+        for (application_id, reference, last_name, first_names, sex, birth_date, nina, passport,
+             phone, email, region_code, region_name, diploma_code, series_code, diploma_year,
+             average, status, submitted_at) in batch:
+            picked = choices.get(application_id, [])
+            yield (
+                reference, last_name, first_names, SEX_LABELS.get(sex or "", ""), birth_date,
+                age_on(birth_date, reference_date) if birth_date else None,
+                nina, passport, phone, email, region_code, region_name, diploma_code, series_code,
+                diploma_year, average, *(picked + [None, None, None])[:3],
+                STATUS_LABELS[status], submitted_at,
+            )
 
 
 def export(campaign: Campaign, filters: dict, target, actor, ip: str | None = None) -> int:

@@ -28,7 +28,7 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select, text
 
 from ..applications.models import (
-    Applicant, Application, ApplicationChoice, ReferenceCounter, ScreeningDecision,
+    Applicant, Application, ApplicationChoice, ReferenceCounter, ScreeningDecision, search_key,
 )
 from ..audit.services import record
 from ..auth.models import User
@@ -452,6 +452,7 @@ def _add_rows(rows: dict, person: dict, nina: str, passport: str | None, campaig
     rows["applications"].append(dict(
         id=application_id, reference=None, campaign_id=campaign.id, applicant_id=applicant_id,
         status=status, last_name=person["last_name"], first_names=person["first_names"],
+        search_name=search_key(person["last_name"], person["first_names"]),
         sex=person["sex"], birth_date=person["birth_date"], birth_place=person["birth_place"],
         nationality="MLI", nina=nina, passport_number=passport,
         passport_expiry=person["passport_expiry"], phone=person["phone"], email=person["email"],

@@ -34,7 +34,10 @@ def normalise_header(text: Any) -> str:
         return ""
     if isinstance(text, float) and text.is_integer():
         text = int(text)
-    value = unicodedata.normalize("NFKD", str(text))
+    value = str(text)
+    if value.isascii():  # NFKD leaves ASCII as it is: skip the per-character pass (hot in imports)
+        return _NON_ALNUM.sub(" ", value.lower()).strip()
+    value = unicodedata.normalize("NFKD", value)
     value = "".join(ch for ch in value if not unicodedata.combining(ch))
     value = value.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
     value = value.lower()

@@ -33,6 +33,13 @@ def _number_text(value: float) -> str:
 
 def parse_text(value: Any, max_length: int | None = None) -> Result:
     """Trims, collapses inner spaces (including non-breaking ones); numbers become text."""
+    if type(value) is str and value and value.isprintable() and "  " not in value \
+            and not value[:1].isspace() and not value[-1:].isspace():
+        # Already clean (the usual cell): no copy, so the parsed value shares the sheet's string.
+        text = value
+        if max_length is not None and len(text) > max_length:
+            return None, f"Texte trop long ({len(text)} caractères, maximum {max_length})."
+        return text, None
     if is_empty(value):
         return None, None
     if isinstance(value, bool):
@@ -96,6 +103,10 @@ def _bounds(number, min_value, max_value) -> str | None:
 
 def parse_integer(value: Any, min_value: int | None = None, max_value: int | None = None) -> Result:
     """1234, 1234.0 (calamine), "1 234", "1234,0" -> 1234; 12.5 is refused."""
+    if type(value) is float and value.is_integer():  # calamine's 2019.0: no Decimal round trip
+        result = int(value)
+        error = _bounds(result, min_value, max_value)
+        return (None, error) if error else (result, None)
     if is_empty(value):
         return None, None
     number = _to_decimal(value)
@@ -117,8 +128,9 @@ def parse_decimal(value: Any, min_value: float | None = None, max_value: float |
     if number is None:
         return None, f"Nombre attendu, par exemple 12,5 (valeur lue : « {value} »)."
     if places is not None:
-        exponent = number.normalize().as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > places:
+        exponent = number.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > places \
+                and -number.normalize().as_tuple().exponent > places:  # normalize: 12.50 is fine
             return None, f"Au plus {places} chiffre(s) après la virgule (valeur lue : « {value} »)."
     error = _bounds(number, min_value, max_value)
     return (None, error) if error else (number, None)
@@ -142,12 +154,12 @@ def _make_date(year: int, month: int, day: int, raw: Any) -> Result:
 
 def parse_date(value: Any) -> Result:
     """Excel dates, serial numbers, "dd/mm/yyyy", "dd-mm-yyyy", "dd.mm.yyyy", "yyyy-mm-dd"."""
+    if isinstance(value, dt.date):  # a real date (datetime included): the usual cell
+        if MIN_YEAR <= value.year <= MAX_YEAR:
+            return dt.date(value.year, value.month, value.day), None
+        return None, f"Date hors des limites ({MIN_YEAR}–{MAX_YEAR}) : « {value:%d/%m/%Y} »."
     if is_empty(value):
         return None, None
-    if isinstance(value, dt.datetime):
-        return _make_date(value.year, value.month, value.day, value.strftime("%d/%m/%Y"))
-    if isinstance(value, dt.date):
-        return _make_date(value.year, value.month, value.day, value.strftime("%d/%m/%Y"))
     if isinstance(value, bool):
         return None, "Date attendue au format jj/mm/aaaa."
     if isinstance(value, (int, float)):
@@ -226,22 +238,46 @@ def _choice_pairs(choices: Mapping[str, str] | Iterable) -> list[tuple[Any, str]
     return pairs
 
 
+def choice_parser(choices: Mapping[str, str] | Iterable):
+    """A parser for one column: matches the code or the label, ignoring case, accents,
+    punctuation and spaces; returns the code. The lookup table is built once, and each distinct
+    cell value is parsed once (a column of codes holds few of them)."""
+    pairs = _choice_pairs(choices)
+    lookup: dict[str, Any] = {}
+    for code, label in pairs:  # the first pair wins, as in a scan of the list
+        for candidate in (normalise_header(code), normalise_header(label)):
+            if candidate:
+                lookup.setdefault(candidate.replace(" ", ""), code)
+    labels = [label for _, label in pairs]
+    shown = ", ".join(labels[:10]) + (", …" if len(labels) > 10 else "")
+    seen: dict[Any, Result] = {}
+
+    def match(value: Any) -> Result:
+        if is_empty(value):
+            return None, None
+        code = lookup.get(normalise_header(value).replace(" ", ""))
+        if code is None:
+            return None, f"Valeur non reconnue : « {value} ». Valeurs possibles : {shown}."
+        return code, None
+
+    def parse(value: Any) -> Result:
+        if type(value) is not str:  # numbers, dates, booleans: rare here, and True == 1.0
+            return match(value)
+        result = seen.get(value)
+        if result is None:
+            result = match(value)
+            if len(seen) < 10_000:  # bounded: memory stays flat whatever the column holds
+                seen[value] = result
+        return result
+
+    return parse
+
+
 def parse_choice(value: Any, choices: Mapping[str, str] | Iterable) -> Result:
     """Matches the code or the label, ignoring case, accents and punctuation; returns the code.
 
     `choices` is {code: label} or a list of (code, label) or of plain values."""
-    if is_empty(value):
-        return None, None
-    pairs = _choice_pairs(choices)
-    wanted = normalise_header(value)
-    compact = wanted.replace(" ", "")
-    for code, label in pairs:
-        for candidate in (normalise_header(code), normalise_header(label)):
-            if candidate and (candidate == wanted or candidate.replace(" ", "") == compact):
-                return code, None
-    labels = [label for _, label in pairs]
-    shown = ", ".join(labels[:10]) + (", …" if len(labels) > 10 else "")
-    return None, f"Valeur non reconnue : « {value} ». Valeurs possibles : {shown}."
+    return choice_parser(choices)(value)
 
 
 _TRUE = {"oui", "o", "x", "1", "vrai", "yes", "y", "true", "v"}

@@ -10,8 +10,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
-from typing import Any, Callable, Mapping, Sequence
+from functools import cached_property, partial
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from . import parsers
 from .headers import find_header_row, match_columns
@@ -51,9 +51,12 @@ class ColumnSpec:
             raise ValueError(f"column {self.key!r}: a choice column needs choices")
 
     def parse(self, value: Any) -> tuple[Any, str | None]:
-        if self.parser is not None:
-            return self.parser(value)
-        return self._default_parser()(value)
+        return self.parse_cell(value)
+
+    @cached_property
+    def parse_cell(self) -> Callable[[Any], tuple[Any, str | None]]:
+        """The column's parser, built once (a 100,000-row import calls it for every cell)."""
+        return self.parser if self.parser is not None else self._default_parser()
 
     def _default_parser(self) -> Callable[[Any], tuple[Any, str | None]]:
         opts = dict(self.options)
@@ -71,7 +74,7 @@ class ColumnSpec:
             return parsers.parse_nina
         if self.kind == "boolean":
             return parsers.parse_boolean
-        return partial(parsers.parse_choice, choices=self.choices)
+        return parsers.choice_parser(self.choices)
 
     def choice_labels(self) -> list[str]:
         if not self.choices:
@@ -116,46 +119,61 @@ def validate_rows(rows: Sequence[Sequence[Any]], spec: SheetSpec,
     French), plus column_index (0-based) and key for the error report. A missing header row or
     missing required columns give errors and no records. Blank rows are skipped.
     """
+    errors: list[dict] = []
+    records = list(iter_records(rows, spec, errors, sheet))
+    return records, errors
+
+
+def iter_records(rows: Sequence[Sequence[Any]], spec: SheetSpec, errors: list[dict],
+                 sheet: str | None = None) -> Iterator[dict]:
+    """validate_rows one record at a time: a big import turns each record into its compact
+    insert values at once instead of holding 100,000 dicts. Errors are appended to `errors`."""
     sheet_name = sheet or spec.name
     header_index = find_header_row(rows, spec, spec.header_search_rows)
     if header_index is None:
         expected = ", ".join(f"« {c.header} »" for c in spec.columns if c.required) or \
             ", ".join(f"« {c.header} »" for c in spec.columns)
-        return [], [_error(sheet_name, None, None, None,
-                           "Ligne d'en-têtes introuvable dans les "
-                           f"{spec.header_search_rows} premières lignes. Colonnes attendues : "
-                           f"{expected}.")]
+        errors.append(_error(sheet_name, None, None, None,
+                             "Ligne d'en-têtes introuvable dans les "
+                             f"{spec.header_search_rows} premières lignes. Colonnes attendues : "
+                             f"{expected}."))
+        return
     mapping, missing = match_columns(rows[header_index], spec)
     if missing:
-        return [], [
+        errors.extend(
             _error(sheet_name, header_index + 1, header, None,
                    f"Colonne obligatoire absente : « {header} ».")
             for header in missing
-        ]
-    records: list[dict] = []
-    errors: list[dict] = []
+        )
+        return
+    # Resolved once, column by column, for the columns present (the loop below runs per cell).
+    present = [c for c in spec.columns if c.key in mapping]
+    keys = [c.key for c in present]
+    cols = [mapping[c.key] for c in present]
+    parse_fns = [c.parse_cell for c in present]
+    required = [i for i, c in enumerate(present) if c.required]
+    absent = {c.key: None for c in spec.columns if c.key not in mapping}
+    is_empty = parsers.is_empty
+    last_col = max(cols, default=-1)
     for index in range(header_index + 1, len(rows)):
         row = rows[index]
-        excel_row = index + 1
-        cells = {key: (row[col] if col < len(row) else None) for key, col in mapping.items()}
-        if all(parsers.is_empty(v) for v in cells.values()):
+        if not row:  # reader.collect_rows leaves blank rows empty
             continue
-        record: dict[str, Any] = {"_row": excel_row}
-        row_errors = []
-        for column in spec.columns:
-            if column.key not in mapping:
-                record[column.key] = None
-                continue
-            raw = cells[column.key]
-            value, message = column.parse(raw)
-            if message is None and value is None and column.required:
-                message = f"Valeur obligatoire manquante pour « {column.header} »."
-            if message:
-                row_errors.append(_error(sheet_name, excel_row, column.header, raw, message,
-                                         mapping[column.key], column.key))
-            record[column.key] = value
-        if row_errors:
-            errors.extend(row_errors)
-        else:
-            records.append(record)
-    return records, errors
+        raws = [row[c] for c in cols] if len(row) > last_col else \
+            [row[c] if c < len(row) else None for c in cols]
+        if all(is_empty(v) for v in raws):
+            continue
+        parsed = [parse(raw) for parse, raw in zip(parse_fns, raws)]
+        excel_row = index + 1
+        if any(message for _, message in parsed) or any(parsed[i][0] is None for i in required):
+            for column, col, raw, (value, message) in zip(present, cols, raws, parsed):
+                if message is None and value is None and column.required:
+                    message = f"Valeur obligatoire manquante pour « {column.header} »."
+                if message:
+                    errors.append(_error(sheet_name, excel_row, column.header, raw, message, col, column.key))
+            continue
+        record = dict(zip(keys, [value for value, _ in parsed]))
+        record["_row"] = excel_row
+        if absent:
+            record.update(absent)
+        yield record

@@ -39,7 +39,8 @@ def safe_value(value: Any) -> Any:
     Control characters that XML cannot hold (and openpyxl refuses) are dropped first.
     """
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if not value.isprintable():  # only then can it hold a control character (fast path)
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
         if value.startswith(DANGEROUS_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value):
             return "'" + value
     return value
@@ -77,6 +78,41 @@ def export_cell(ws, value: Any) -> Any:
     # After safe_value no string starts with "=", the only prefix openpyxl turns into a formula,
     # so a plain str is written as text (data_type "s") without the cost of a cell object.
     return safe_value(value)
+
+
+def _row_converter(ws):
+    """`convert(row)` gives export_cell's values for a whole row, cheaply: a write-only append
+    writes the row out before it returns, so each date column reuses one pre-styled cell
+    instead of building a styled cell (and its style lookups) per date."""
+    date_cells: dict[tuple[int, str], WriteOnlyCell] = {}
+
+    def date_cell(column: int, value, number_format: str) -> WriteOnlyCell:
+        cell = date_cells.get((column, number_format))
+        if cell is None:
+            cell = date_cells[(column, number_format)] = WriteOnlyCell(ws)
+            cell.number_format = number_format
+        cell.value = value
+        return cell
+
+    def convert(row: Sequence[Any]) -> list:
+        out = []
+        for column, value in enumerate(row):
+            kind = type(value)
+            if kind is str:  # the most common cell; safe_value inlined for the clean case
+                out.append(value if value.isprintable() and not value.startswith(DANGEROUS_PREFIXES)
+                           else safe_value(value))
+            elif value is None or kind is int or kind is float or kind is Decimal:
+                out.append(value)
+            elif kind is dt.date:
+                out.append(date_cell(column, value, DATE_FORMAT))
+            elif kind is dt.datetime and value.tzinfo is None:
+                out.append(date_cell(column, value,
+                                     DATETIME_FORMAT if value.time() != dt.time() else DATE_FORMAT))
+            else:  # booleans, aware datetimes, other types: the general path
+                out.append(export_cell(ws, value))
+        return out
+
+    return convert
 
 
 def _column_header(column) -> str:
@@ -120,8 +156,9 @@ def write_table(
         for c in columns
     ])
     count = 0
+    convert = _row_converter(ws)
     for row in rows:
-        ws.append([export_cell(ws, v) for v in row])
+        ws.append(convert(row))
         count += 1
     last_row = header_row + count
     ws.auto_filter.ref = f"A{header_row}:{get_column_letter(width)}{last_row}"

@@ -26,9 +26,10 @@ def test_export_whole_campaign(client, db, data, make_user, login):
     assert ws.freeze_panes == "A4"
     assert ws.auto_filter.ref == f"A3:U{3 + 5}"
     body = rows[3:]
-    assert [r[0] for r in body] == ["MLI-2026-000004", "MLI-2026-000005", "MLI-2026-000003",
-                                    "MLI-2026-000002", "MLI-2026-000001"]
-    formula_row = ws[4]
+    # Sorted by name without accents or punctuation: "=SOMME(A1)" sorts as "somme a1".
+    assert [r[0] for r in body] == ["MLI-2026-000005", "MLI-2026-000003", "MLI-2026-000002",
+                                    "MLI-2026-000004", "MLI-2026-000001"]
+    formula_row = ws[7]
     assert formula_row[1].value == "'=SOMME(A1)" and formula_row[1].data_type == "s"
     # Dates are real dates; identity numbers are complete in the export.
     assert isinstance(formula_row[4].value, datetime) and formula_row[4].value.date().isoformat() == "2003-09-01"
