@@ -33,6 +33,9 @@ sys.path.insert(0, str(ROOT))
 
 P95_MAX_MS = 150.0
 LIST_MIN_RPS = 300.0
+# The issue sets 300 req/s where the bare page reached about 500: the same demand as a ratio,
+# for machines where the bare page itself is slower or faster (reported, not a pass/fail).
+LIST_MIN_RATIO = LIST_MIN_RPS / 500.0
 MANAGER_EMAIL = "gestionnaire@demo.ml"
 REFERENCE_LABEL = "Référence (3 requêtes, 50 lignes)"
 CASES = {
@@ -234,6 +237,11 @@ def main(argv=None) -> int:
 
     failures = []
     listing, dashboard = by_label.get(CASES["list"]), by_label.get(CASES["dashboard"])
+    if listing is not None:
+        ratio = listing["rps"] / base["rps"]
+        verdict = "atteint" if ratio >= LIST_MIN_RATIO else "NON atteint"
+        print(f"Débit de la liste / page de référence : {ratio:.2f} (300 req/s pour ~500 dans l'issue, "
+              f"soit {LIST_MIN_RATIO:.2f}) : {verdict}.")
     for label, r in (("liste filtrée", listing), ("tableau de bord", dashboard)):
         if r is not None and r["p95"] >= P95_MAX_MS:
             failures.append(f"p95 {label} {r['p95']:.0f} ms ≥ {P95_MAX_MS:.0f} ms")
