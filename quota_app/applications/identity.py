@@ -19,7 +19,7 @@ PASSPORT_MAX = 12
 # (travel, visa, enrolment): a warning, not a refusal.
 PASSPORT_MIN_VALID_MONTHS = 6
 
-_NINA_RE = re.compile(r"^\d{14}[A-Z]$")
+_NINA_RE = re.compile(r"^[0-9]{14}[A-Z]$")  # ASCII digits only: \d takes any script
 _PASSPORT_RE = re.compile(rf"^[A-Z0-9]{{{PASSPORT_MIN},{PASSPORT_MAX}}}$")
 _NINA_SEPARATORS = re.compile(r"[\s\-‐-―_./]+")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-‐-―/()]+")

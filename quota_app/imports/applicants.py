@@ -8,22 +8,28 @@
     unchanged  the same NINA/passport with exactly the same data: nothing to do (re-import);
     conflict   the same NINA/passport with different data: reported, never overwritten.
 - dry run (commit=False): writes nothing but the ImportRun (status "dry_run") and its audit event.
-- commit: all or nothing. With any error, no applicant is written (run "rejected"); otherwise
-  the new rows go in with SQLAlchemy Core executemany, in chunks, ids computed here, and the
-  references are taken from the campaign's ReferenceCounter in one atomic increment.
+- commit: all or nothing. The rows are validated in a second thread while this one writes the
+  new rows already validated, chunk by chunk, inside a savepoint (COPY on PostgreSQL, multi-row
+  INSERTs on SQLite; no ORM object per row, ids computed here, references taken from the
+  campaign's ReferenceCounter). With any error the savepoint is rolled back: no applicant is
+  written (run "rejected").
 The caller commits once (or rolls back).
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
+import queue
+import sqlite3
+import sys
+import threading
 from decimal import Decimal
 from typing import Any, Callable
 
 from sqlalchemy import JSON, func, insert, select, text, update
 
 from ..applications.models import (
-    MAX_CHOICES, Applicant, Application, ApplicationChoice, ReferenceCounter, search_key,
+    MAX_CHOICES, SEARCH_NAME_LENGTH, Applicant, Application, ApplicationChoice, ReferenceCounter, search_key,
 )
 from ..campaigns.models import Campaign, Offer
 from ..errors import ImportRejected
@@ -45,6 +51,8 @@ SEX_CHOICES = {"M": "Homme", "F": "Femme"}
 COMPARED = ("last_name", "first_names", "sex", "birth_date", "birth_place", "nina",
             "passport_number", "phone", "region_id", "diploma_id", "series_id", "diploma_year",
             "diploma_average")
+CHOICE_KEYS = tuple(f"choice{rank}" for rank in range(1, MAX_CHOICES + 1))
+VALUE_KEYS = COMPARED  # the keys of _values(), in its order: a new row is kept as their tuple
 FIELD_LABELS = {
     "last_name": "Nom", "first_names": "Prénom(s)", "sex": "Sexe", "birth_date": "Date de naissance",
     "birth_place": "Lieu de naissance", "nina": "NINA", "passport_number": "N° passeport",
@@ -187,6 +195,10 @@ def _check_row(record: dict, spec: SheetSpec, ctx: _Context, mapping: dict) -> l
     if birth and birth > ctx.today:
         errors.append(row_error(spec, row, "birth_date", birth.strftime("%d/%m/%Y"),
                                  "La date de naissance est dans le futur.", mapping))
+    codes = [record.get(key) for key in CHOICE_KEYS]
+    filled = [code for code in codes if code]
+    if len(set(filled)) == len(filled) and all(codes[:len(filled)]):
+        return errors  # the usual row: distinct choices, no gap (the checks below find nothing)
     seen = {}
     for rank in range(1, MAX_CHOICES + 1):
         code = record.get(f"choice{rank}")
@@ -250,92 +262,209 @@ def import_applicants(campaign: Campaign, data: bytes, filename: str, actor=None
         _record(record, result, campaign, actor, "rejected", stored_name, job_id)
         return result
     result = ImportResult(kind=KIND, filename=filename, sha256=file_digest(data), rows=sheet.rows)
-    ctx = _Context(campaign)
-    spec = build_spec(ctx)
-    mapping = column_positions(sheet.rows, spec)
-    by_nina, by_passport, existing_choices = _existing(campaign)
-
-    # Records are streamed and each new row kept as a tuple of its values (keys in
-    # `value_keys`): 100,000 dicts would double the import's peak memory.
-    errors: list[dict] = []
-    new_rows: list[tuple[tuple, list[int]]] = []
-    value_keys: tuple = ()
-    unchanged = valid = 0
-    flagged_rows: set[int] = set()  # rows that parsed but failed a cross-column check
-    seen_nina: dict[str, int] = {}
-    seen_passport: dict[str, int] = {}
-    for row in iter_records(sheet.rows, spec, errors):
-        valid += 1
-        row_errors = _check_row(row, spec, ctx, mapping)
-        nina, passport = row.get("nina"), row.get("passport_number")
-        if nina and nina in seen_nina:
-            row_errors.append(row_error(spec, row["_row"], "nina", nina,
-                                         f"NINA déjà présent ligne {seen_nina[nina]} du fichier.", mapping))
-        if passport and passport in seen_passport:
-            row_errors.append(row_error(spec, row["_row"], "passport_number", passport,
-                                         f"Passeport déjà présent ligne {seen_passport[passport]} du fichier.",
-                                         mapping))
-        if nina:
-            seen_nina.setdefault(nina, row["_row"])
-        if passport:
-            seen_passport.setdefault(passport, row["_row"])
-        if row_errors:
-            errors.extend(row_errors)
-            flagged_rows.add(row["_row"])
-            continue
-        values = _values(row, ctx)
-        offer_ids = [ctx.offer_ids[row[f"choice{r}"]] for r in range(1, MAX_CHOICES + 1)
-                     if row.get(f"choice{r}")]
-        current = by_nina.get(nina) if nina else by_passport.get(passport)
-        if current is None and nina and passport and passport in by_passport:
-            current = by_passport[passport]  # the passport is already someone's file
-        if current is None:
-            value_keys = value_keys or tuple(values)
-            new_rows.append((tuple(values.values()), offer_ids))
-            continue
-        diffs = _differences(current, values, existing_choices.get(current["id"], []), offer_ids)
-        if diffs:
-            key = "NINA" if nina and current.get("nina") == nina else "N° passeport"
-            result.conflicts.append({
-                "sheet": spec.name, "row": row["_row"], "key": key,
-                "value": nina if key == "NINA" else passport,
-                "fields": diffs,
-                "message": (f"{key} déjà enregistré dans la campagne avec d'autres données "
-                            f"({', '.join(diffs)}) : la ligne n'est pas importée, le dossier "
-                            "existant n'est pas modifié."),
-            })
-        else:
-            unchanged += 1
-    sort_errors(errors)
-    result.errors = errors
-    result.counts = {"new": len(new_rows), "unchanged": unchanged, "conflicts": len(result.conflicts),
-                     "errors": len(errors),
-                     "rows": valid + len({e["row"] for e in errors if e.get("row")} - flagged_rows)}
-
+    plan = _Plan(campaign, sheet.rows, result)
     if not commit:
+        for _chunk in plan.chunks():
+            pass
+        plan.finish()
         if progress is not None:
             progress(result.counts["rows"])
         _record(record, result, campaign, actor, "dry_run", stored_name, job_id)
         return result
-    if errors:
+
+    # The commit validates and writes at the same time: the rows are checked in a second
+    # thread while this one writes the chunks already validated (the database works while
+    # Python validates). The writes go inside a savepoint: an error in any later row undoes
+    # them all, and the rejected run is still recorded.
+    writer = _Writer(campaign)
+    savepoint = None
+    written = 0
+    with _in_background(plan.chunks()) as chunks:
+        for chunk in chunks:
+            if plan.errors:  # the import is rejected: what remains is only validated
+                continue
+            if savepoint is None:
+                savepoint = _begin_savepoint()
+            writer.write(chunk)
+            written += len(chunk)
+            if progress is not None:
+                progress(len(chunk))
+    plan.finish()
+    if plan.errors:
+        if savepoint is not None:
+            savepoint.rollback()
         _record(record, result, campaign, actor, "rejected", stored_name, job_id)
         return result
+    if savepoint is not None:
+        savepoint.commit()
     if progress is not None:
-        progress(result.counts["rows"] - len(new_rows))
-    _insert(campaign, new_rows, value_keys, progress)
+        progress(result.counts["rows"] - written)
     result.committed = True
     _record(record, result, campaign, actor, "committed", stored_name, job_id)
     return result
 
 
-def _allocate_ids(table, count: int) -> list[int]:
+class _Plan:
+    """Validates the sheet's rows and sorts them into new, unchanged, conflicts and errors.
+
+    `chunks()` yields the new rows, CHUNK_SIZE at a time, each as (values in VALUE_KEYS order,
+    offer ids by rank); it touches no database, so it may run in another thread. Errors and
+    conflicts accumulate in `result` as they are found; `finish()` sorts them and sets the
+    counts. New rows are tuples, never kept as dicts: 100,000 dicts would double the peak memory."""
+
+    def __init__(self, campaign: Campaign, rows: list, result: ImportResult):
+        self.rows = rows
+        self.result = result
+        self.ctx = _Context(campaign)
+        self.spec = build_spec(self.ctx)
+        self.mapping = column_positions(rows, self.spec)
+        self.by_nina, self.by_passport, self.existing_choices = _existing(campaign)
+        self.errors: list[dict] = []
+        self.new = self.unchanged = self.valid = 0
+        self.flagged_rows: set[int] = set()  # rows that parsed but failed a cross-column check
+
+    def chunks(self):
+        ctx, spec, mapping, errors = self.ctx, self.spec, self.mapping, self.errors
+        by_nina, by_passport, offer_of = self.by_nina, self.by_passport, self.ctx.offer_ids
+        seen_nina: dict[str, int] = {}
+        seen_passport: dict[str, int] = {}
+        chunk: list[tuple[tuple, list[int]]] = []
+        for row in iter_records(self.rows, spec, errors):
+            self.valid += 1
+            row_errors = _check_row(row, spec, ctx, mapping)
+            nina, passport = row.get("nina"), row.get("passport_number")
+            if nina and nina in seen_nina:
+                row_errors.append(row_error(spec, row["_row"], "nina", nina,
+                                             f"NINA déjà présent ligne {seen_nina[nina]} du fichier.", mapping))
+            if passport and passport in seen_passport:
+                row_errors.append(row_error(spec, row["_row"], "passport_number", passport,
+                                             f"Passeport déjà présent ligne {seen_passport[passport]} du fichier.",
+                                             mapping))
+            if nina:
+                seen_nina.setdefault(nina, row["_row"])
+            if passport:
+                seen_passport.setdefault(passport, row["_row"])
+            if row_errors:
+                errors.extend(row_errors)
+                self.flagged_rows.add(row["_row"])
+                continue
+            values = _values(row, ctx)
+            offer_ids = [offer_of[code] for code in [row.get(key) for key in CHOICE_KEYS] if code]
+            current = by_nina.get(nina) if nina else by_passport.get(passport)
+            if current is None and nina and passport and passport in by_passport:
+                current = by_passport[passport]  # the passport is already someone's file
+            if current is None:
+                self.new += 1
+                chunk.append((tuple(values.values()), offer_ids))
+                if len(chunk) == CHUNK_SIZE:
+                    yield chunk
+                    chunk = []
+                continue
+            self._compare(row, nina, passport, current, values, offer_ids)
+        if chunk:
+            yield chunk
+
+    def _compare(self, row: dict, nina, passport, current: dict, values: dict, offer_ids: list[int]) -> None:
+        diffs = _differences(current, values, self.existing_choices.get(current["id"], []), offer_ids)
+        if not diffs:
+            self.unchanged += 1
+            return
+        key = "NINA" if nina and current.get("nina") == nina else "N° passeport"
+        self.result.conflicts.append({
+            "sheet": self.spec.name, "row": row["_row"], "key": key,
+            "value": nina if key == "NINA" else passport,
+            "fields": diffs,
+            "message": (f"{key} déjà enregistré dans la campagne avec d'autres données "
+                        f"({', '.join(diffs)}) : la ligne n'est pas importée, le dossier "
+                        "existant n'est pas modifié."),
+        })
+
+    def finish(self) -> None:
+        errors, result = self.errors, self.result
+        sort_errors(errors)
+        result.errors = errors
+        result.counts = {"new": self.new, "unchanged": self.unchanged, "conflicts": len(result.conflicts),
+                         "errors": len(errors),
+                         "rows": self.valid + len({e["row"] for e in errors if e.get("row")} - self.flagged_rows)}
+
+
+class _in_background:
+    """Runs a generator in a daemon thread and hands its items over through a small queue
+    (bounded: the validated rows waiting to be written stay a few chunks). An exception in the
+    thread is raised again here; leaving the block early stops the thread at its next item.
+
+    Meanwhile the interpreter's thread switch interval is lowered (then restored): the writing
+    thread releases the GIL at each wait on the database and, with the default 5 ms, waits
+    that long for the busy validation thread to give it back while the database sits idle.
+    Measured on 100,000 rows: PostgreSQL 22-25 s at 5 ms, 16 s at 0.2 ms (19 s with no thread)."""
+
+    DONE = object()
+    SWITCH_INTERVAL = 0.0002
+
+    def __init__(self, items, depth: int = 3):
+        self.items = items
+        self.queue: queue.Queue = queue.Queue(maxsize=depth)
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="import-validation", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            for item in self.items:
+                if self.stop.is_set():
+                    return
+                self.queue.put(item)
+        except BaseException as exc:  # noqa: BLE001 - handed over to the caller's thread
+            self.error = exc
+        finally:
+            self.queue.put(self.DONE)
+
+    def __enter__(self):
+        self.switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self.switch_interval, self.SWITCH_INTERVAL))
+        self.thread.start()
+        return self._drain()
+
+    def _drain(self):
+        while (item := self.queue.get()) is not self.DONE:
+            yield item
+        if self.error is not None:
+            raise self.error
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop.set()
+        while self.thread.is_alive():  # unblock a put() on a full queue, then let it end
+            try:
+                self.queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self.thread.join()
+        sys.setswitchinterval(self.switch_interval)
+
+
+def _begin_savepoint():
+    """A savepoint for the import's writes. pysqlite opens its transaction only at the first
+    INSERT/UPDATE: a SAVEPOINT issued before would open it itself, and releasing it would then
+    commit everything. The transaction is therefore begun first, as pysqlite would."""
+    if db.engine.dialect.name == "sqlite":
+        driver = db.session.connection().connection.driver_connection
+        if not driver.in_transaction:
+            driver.execute("BEGIN")
+    return db.session.begin_nested()
+
+
+def _allocate_ids(table, count: int, sequences: dict[str, str]) -> list[int]:
     """`count` fresh ids for `table`: from its sequence on PostgreSQL (safe alongside the web
     forms' inserts), else max(id) + 1... (SQLite: the caller already holds the write lock)."""
     if count == 0:
         return []
     if db.engine.dialect.name == "postgresql":
-        # The sequence is looked up once (not once per id), and the ids come back as one array.
-        sequence = db.session.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name})
+        # The sequence is looked up once per import (not once per id or chunk), and the ids
+        # come back as one array.
+        sequence = sequences.get(table.name)
+        if sequence is None:
+            sequence = sequences[table.name] = db.session.scalar(
+                text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name})
         return db.session.scalar(text(
             "SELECT array_agg(nextval(CAST(:s AS regclass))) FROM generate_series(1, :n)"),
             {"s": sequence, "n": count})
@@ -363,82 +492,164 @@ def _reserve_references(campaign: Campaign, count: int) -> int:
     return last - count + 1
 
 
-def _insert(campaign: Campaign, new_rows: list, value_keys: tuple, progress) -> None:
-    tables = {"applicants": Applicant.__table__, "applications": Application.__table__,
-              "choices": ApplicationChoice.__table__}
-    # The counter's UPDATE comes first: it serialises two imports into the same campaign.
-    first_ref = _reserve_references(campaign, len(new_rows))
-    ids = {
-        "applicants": iter(_allocate_ids(tables["applicants"], len(new_rows))),
-        "applications": iter(_allocate_ids(tables["applications"], len(new_rows))),
-        "choices": iter(_allocate_ids(tables["choices"], sum(len(r[1]) for r in new_rows))),
-    }
-    prefix = f"{campaign.reference_prefix}-{campaign.year}-"
-    now = utcnow()
-    if not new_rows:
-        return
-    nina_at, birth_at = value_keys.index("nina"), value_keys.index("birth_date")
-    for start in range(0, len(new_rows), CHUNK_SIZE):
-        chunk = new_rows[start:start + CHUNK_SIZE]
-        rows = {name: [] for name in tables}
+class _SearchNames:
+    """search_key(last_name, first_names), with each name folded once per import.
+
+    search_key folds every character on its own (NFKD, accents, case, apostrophes, then any
+    other run of punctuation becomes one space) and the two names are joined by a space, a
+    separator for every step: so the key of the pair is the keys of the two names joined by a
+    space, dropping an empty one. Names repeat (a few thousand for 100,000 rows), so their
+    keys are cached. A key long enough to be cut at SEARCH_NAME_LENGTH is computed whole."""
+
+    def __init__(self):
+        self.cache: dict[str, str] = {}
+
+    def part(self, name: str | None) -> str:
+        if not name:
+            return ""
+        key = self.cache.get(name)
+        if key is None:
+            key = search_key(name)
+            if len(self.cache) < 50_000:
+                self.cache[name] = key
+        return key
+
+    def __call__(self, last_name: str | None, first_names: str | None) -> str:
+        last, first = self.part(last_name), self.part(first_names)
+        key = f"{last} {first}" if last and first else last or first
+        if len(key) >= SEARCH_NAME_LENGTH - 1:
+            return search_key(last_name, first_names)
+        return key
+
+
+class _Writer:
+    """Writes chunks of new rows: applicants, applications and their choices, with ids and
+    references taken chunk by chunk (the counter's row stays locked by the first UPDATE until
+    the commit, so a chunk's references follow the previous chunk's)."""
+
+    def __init__(self, campaign: Campaign):
+        self.campaign = campaign
+        self.prefix = f"{campaign.reference_prefix}-{campaign.year}-"
+        self.now = utcnow()
+        self.search_name = _SearchNames()
+        self.sequences: dict[str, str] = {}
+        self.tables = (Applicant.__table__, Application.__table__, ApplicationChoice.__table__)
+        self.application_names = ("id", "reference", "campaign_id", "applicant_id", "status", "nationality",
+                                  "submitted_at", "identity_warnings", "version", "created_at", "updated_at",
+                                  *VALUE_KEYS, "search_name")
+
+    def write(self, chunk: list[tuple]) -> None:
+        """`chunk`: items of _Plan.chunks()."""
+        applicants, applications, choices = self.tables
+        count = len(chunk)
+        # The counter's UPDATE comes first: it serialises two imports into the same campaign.
+        first_ref = _reserve_references(self.campaign, count)
+        applicant_ids = self._ids(applicants, count)
+        application_ids = self._ids(applications, count)
+        choice_ids = iter(self._ids(choices, sum(len(item[1]) for item in chunk)))
+        now, campaign_id, prefix, search_name = self.now, self.campaign.id, self.prefix, self.search_name
+        nina_at, birth_at = VALUE_KEYS.index("nina"), VALUE_KEYS.index("birth_date")
+        last_at, first_at = VALUE_KEYS.index("last_name"), VALUE_KEYS.index("first_names")
+        warning_of = parsers.nina_birth_year_warning
+        applicant_rows, application_rows, choice_rows = [], [], []
         for offset, (values, offer_ids) in enumerate(chunk):
-            applicant_id = next(ids["applicants"])
-            application_id = next(ids["applications"])
-            rows["applicants"].append(dict(id=applicant_id, user_id=None, source="import",
-                                           created_at=now, updated_at=now))
-            warning = parsers.nina_birth_year_warning(values[nina_at], values[birth_at])
-            rows["applications"].append(dict(
-                id=application_id, reference=f"{prefix}{first_ref + start + offset:06d}",
-                campaign_id=campaign.id, applicant_id=applicant_id, status="submitted",
-                nationality="MLI", submitted_at=now, identity_warnings=[warning] if warning else None,
-                version=1, created_at=now, updated_at=now, **dict(zip(value_keys, values)),
-                search_name=search_key(values[value_keys.index("last_name")], values[value_keys.index("first_names")])))
+            applicant_id, application_id = applicant_ids[offset], application_ids[offset]
+            applicant_rows.append([applicant_id, None, "import", now, now])
+            warning = warning_of(values[nina_at], values[birth_at])
+            application_rows.append([
+                application_id, f"{prefix}{first_ref + offset:06d}", campaign_id, applicant_id, "submitted",
+                "MLI", now, [warning] if warning else None, 1, now, now, *values,
+                search_name(values[last_at], values[first_at])])
             for rank, offer_id in enumerate(offer_ids, start=1):
-                rows["choices"].append(dict(id=next(ids["choices"]), application_id=application_id,
-                                            offer_id=offer_id, rank=rank))
-        for name in ("applicants", "applications", "choices"):
-            if rows[name]:
-                _write(tables[name], rows[name])
-        if progress is not None:
-            progress(len(chunk))
+                choice_rows.append([next(choice_ids), application_id, offer_id, rank])
+        _write(applicants, ("id", "user_id", "source", "created_at", "updated_at"), applicant_rows)
+        _write(applications, self.application_names, application_rows)
+        if choice_rows:
+            _write(choices, ("id", "application_id", "offer_id", "rank"), choice_rows)
+
+    def _ids(self, table, count: int) -> list[int]:
+        return _allocate_ids(table, count, self.sequences)
 
 
-def _write(table, rows: list[dict]) -> None:
-    """One chunk's rows, in the session's transaction, without Core's per-row parameter
-    handling (it cost as much as the inserts): COPY on PostgreSQL; on SQLite the DB-API
-    executemany, each value through its column type's own bind processor, so that what is
-    stored is what Core would store. Any other case goes through Core executemany."""
-    columns = list(rows[0])
-    absent = [c for c in table.c if c.name not in rows[0] and c.default is not None]
+def _write(table, names: tuple[str, ...], rows: list[list]) -> None:
+    """One chunk's rows (lists in `names` order), in the session's transaction, without Core's
+    per-row parameter handling (it cost as much as the inserts): COPY on PostgreSQL; on SQLite
+    multi-row INSERTs, each value through its column type's own bind processor, so that what
+    is stored is what Core would store. Any other case goes through Core executemany."""
+    absent = [c for c in table.c if c.name not in names and c.default is not None]
     dialect = db.engine.dialect
     if dialect.name not in ("postgresql", "sqlite") or any(not c.default.is_scalar for c in absent):
-        db.session.execute(insert(table), rows)
+        db.session.execute(insert(table), [dict(zip(names, row)) for row in rows])
         return
     defaults = [c.default.arg for c in absent]  # Core fills them in for absent keys: so do we
-    names = [*columns, *(c.name for c in absent)]
+    if defaults:
+        for row in rows:
+            row.extend(defaults)
+    names = (*names, *(c.name for c in absent))
     quoted = ", ".join(f'"{name}"' for name in names)
     driver = db.session.connection().connection.driver_connection
     if dialect.name == "sqlite":
-        processors = [(i, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-                      for i, name in enumerate(names)]
-        processors = [(i, process) for i, process in processors if process is not None]
-        params = []
-        for row in rows:
-            values = [row[name] for name in columns] + defaults
-            for i, process in processors:
-                values[i] = process(values[i])
-            params.append(values)
-        driver.cursor().executemany(
-            f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" * len(names))})', params)
+        _write_sqlite(driver, table, names, quoted, rows, dialect)
         return
     # JSON as text, None included: Core stores None as JSON null (none_as_null=False).
     as_json = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
     with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
         for row in rows:
-            values = [row[name] for name in columns] + defaults
             for i in as_json:
-                values[i] = json.dumps(values[i])
-            copy.write_row(values)
+                value = row[i]
+                row[i] = "null" if value is None else json.dumps(value)
+            copy.write_row(row)
+
+
+_MISSING = object()
+
+
+def _memoised(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A bind processor remembering its results: a chunk holds the same timestamp five times a
+    row and few distinct dates. Keyed by type and value (Decimal("13.5") and Decimal("13.50")
+    give the same float); unhashable values (JSON lists) are processed each time."""
+    seen: dict = {}
+
+    def run(value):
+        try:
+            key = (value.__class__, value)
+            out = seen.get(key, _MISSING)
+        except TypeError:
+            return process(value)
+        if out is _MISSING:
+            out = process(value)
+            if len(seen) < 10_000:
+                seen[key] = out
+        return out
+
+    return run
+
+
+def _write_sqlite(driver, table, names: tuple[str, ...], quoted: str, rows: list[list], dialect) -> None:
+    """As many rows per INSERT as SQLite takes parameters: the statement's rows are inserted
+    in one call into SQLite, which releases the GIL meanwhile (the validation thread runs),
+    where executemany takes the GIL back between rows."""
+    for i, name in enumerate(names):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            process = _memoised(process)
+            for row in rows:
+                row[i] = process(row[i])
+    try:
+        limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    except AttributeError:  # Python < 3.11
+        limit = 999
+    per_statement = max(1, min(limit, 32_766) // len(names))
+    placeholders = "(" + ", ".join("?" * len(names)) + ")"
+    cursor = driver.cursor()
+    try:
+        for start in range(0, len(rows), per_statement):
+            batch = rows[start:start + per_statement]
+            cursor.execute(f'INSERT INTO "{table.name}" ({quoted}) VALUES '
+                           + ", ".join([placeholders] * len(batch)),
+                           [value for row in batch for value in row])
+    finally:
+        cursor.close()
 
 
 def _record(enabled: bool, result, campaign, actor, status, stored_name, job_id):

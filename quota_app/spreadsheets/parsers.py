@@ -192,6 +192,8 @@ def _cell_text(value: Any) -> str:
 
 def parse_phone_ml(value: Any) -> Result:
     """Malian number: 8 digits, with or without +223 / 00223 -> "+223XXXXXXXX"."""
+    if type(value) is str and _PHONE_AS_STORED.fullmatch(value):
+        return value, None  # already normalised: what the steps below return
     if is_empty(value):
         return None, None
     raw = _cell_text(value)
@@ -204,8 +206,14 @@ def parse_phone_ml(value: Any) -> Result:
     return phone, None
 
 
+_NINA_AS_STORED = re.compile(r"[0-9]{14}[A-Z]")
+_PHONE_AS_STORED = re.compile(r"\+223[0-9]{8}")
+
+
 def parse_nina(value: Any) -> Result:
     """NINA: the shape only (identity.check_nina); the check letter's algorithm is not public."""
+    if type(value) is str and _NINA_AS_STORED.fullmatch(value):
+        return value, None  # already normalised and well formed: what the steps below return
     if is_empty(value):
         return None, None
     raw = _cell_text(value)
@@ -220,6 +228,9 @@ def parse_nina(value: Any) -> Result:
 
 def nina_birth_year_warning(nina: str | None, birth_date: dt.date | None) -> str | None:
     """A warning (not an error) when the NINA's birth-year digits contradict the birth date."""
+    if birth_date is not None and type(nina) is str and _NINA_AS_STORED.fullmatch(nina) \
+            and int(nina[2:4]) == birth_date.year % 100:
+        return None  # a normalised NINA that agrees: what identity.nina_warnings finds too
     warnings = identity.nina_warnings(nina, birth_date)
     return warnings[0] if warnings else None
 

@@ -18,6 +18,13 @@ ourselves with `xml.etree.ElementTree.iterparse` (cheap, streaming, elements cle
 go): a <c> with an <f> child and no <v> (or an empty <v> when the cell is not of string type,
 as openpyxl writes it) is refused. The scan runs after `inspect_xlsx` has refused any
 DOCTYPE/ENTITY declaration, so the standard-library parser is safe here.
+
+A workbook whose xl/workbook.xml declares `<calcPr fullCalcOnLoad="1"/>` says that its cached
+values must be recomputed when opened: they were not computed by a spreadsheet. XlsxWriter
+writes `<v>0</v>` for a formula given no value, and openpyxl drops the values of the formulas it
+saves; both always set that flag. There, every formula cell is refused, even one with a <v>:
+the value is whatever the producing program chose to write, and we never evaluate formulas.
+Excel and LibreOffice, once they have calculated and saved, do not set it.
 """
 from __future__ import annotations
 
@@ -124,8 +131,14 @@ def collect_rows(raw_rows: Iterable[Iterable[Any]], max_rows: int, blank_run: in
 
 # --- locating a sheet's XML part -------------------------------------------------------------
 
-def sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
-    """[(sheet name, part path inside the zip)] in workbook order."""
+def _is_true(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true")
+
+
+def _workbook_info(zf: zipfile.ZipFile) -> tuple[list[tuple[str, str]], bool]:
+    """[(sheet name, part path inside the zip)] in workbook order, and whether the workbook
+    asks for a full recalculation on load (<calcPr fullCalcOnLoad="1"/>): then no cached
+    formula value can be trusted."""
     rel_targets: dict[str, str] = {}
     try:
         rels_xml = zf.read("xl/_rels/workbook.xml.rels")
@@ -140,11 +153,14 @@ def sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
     except KeyError:
         pass
     result = []
+    full_calc = False
     for _, elem in iterparse(io.BytesIO(zf.read("xl/workbook.xml"))):
         if elem.tag == f"{NS_MAIN}sheet":
             rid = elem.get(f"{NS_REL}id", "")
             result.append((elem.get("name", ""), rel_targets.get(rid, "")))
-    return result
+        elif elem.tag.rpartition("}")[2] == "calcPr":  # by local name: any namespace flavour
+            full_calc = full_calc or _is_true(elem.get("fullCalcOnLoad"))
+    return result, full_calc
 
 
 # An <f> element, with or without a namespace prefix. Cell text cannot hold a raw "<" (XML
@@ -167,8 +183,9 @@ def _has_formula(zf: zipfile.ZipFile, part: str) -> bool:
     return False
 
 
-def find_formulas_without_value(zf: zipfile.ZipFile, part: str) -> list[str]:
-    """Cell references (e.g. 'B5') holding a formula but no cached value."""
+def find_formulas_without_value(zf: zipfile.ZipFile, part: str, values_untrusted: bool = False) -> list[str]:
+    """Cell references (e.g. 'B5') holding a formula but no cached value; with
+    `values_untrusted` (the workbook asks for fullCalcOnLoad), every formula cell."""
     if not part or part not in zf.namelist() or not _has_formula(zf, part):
         return []
     found: list[str] = []
@@ -178,7 +195,8 @@ def find_formulas_without_value(zf: zipfile.ZipFile, part: str) -> list[str]:
                 formula = elem.find(f"{NS_MAIN}f")
                 if formula is not None:
                     value = elem.find(f"{NS_MAIN}v")
-                    if value is None or (not value.text and elem.get("t") != "str"):
+                    if (values_untrusted or value is None
+                            or (not value.text and elem.get("t") != "str")):
                         found.append(elem.get("r", "?"))
                 elem.clear()
             elif elem.tag == f"{NS_MAIN}row":
@@ -236,7 +254,7 @@ def read_sheet(
 
     try:
         with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as zf:
-            parts = sheet_parts(zf)
+            parts, values_untrusted = _workbook_info(zf)
             if not parts:
                 raise ImportRejected("Le classeur ne contient aucune feuille.")
             if sheet is None:
@@ -250,7 +268,7 @@ def read_sheet(
                         f"(feuilles présentes : {names})."
                     )
                 part = matching[0]
-            cells = find_formulas_without_value(zf, part)
+            cells = find_formulas_without_value(zf, part, values_untrusted)
     except ImportRejected:
         raise
     except (zipfile.BadZipFile, ParseError, KeyError, OSError) as exc:
@@ -258,8 +276,10 @@ def read_sheet(
     if cells:
         listed = ", ".join(cells[:MAX_FORMULA_ERRORS_LISTED])
         more = f" et {len(cells) - MAX_FORMULA_ERRORS_LISTED} autres" if len(cells) > MAX_FORMULA_ERRORS_LISTED else ""
+        why = (" : le programme qui a produit le fichier n'a pas calculé ses formules (il demande "
+               "à Excel de les recalculer à l'ouverture)") if values_untrusted else ""
         raise ImportRejected(
-            f"Le fichier contient une cellule contenant une formule sans valeur ({listed}{more}). "
+            f"Le fichier contient une cellule contenant une formule sans valeur ({listed}{more}){why}. "
             "Ouvrez-le dans Excel, laissez-le calculer puis enregistrez-le, ou remplacez les "
             "formules par leurs valeurs."
         )

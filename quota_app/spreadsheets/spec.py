@@ -153,7 +153,6 @@ def iter_records(rows: Sequence[Sequence[Any]], spec: SheetSpec, errors: list[di
     parse_fns = [c.parse_cell for c in present]
     required = [i for i, c in enumerate(present) if c.required]
     absent = {c.key: None for c in spec.columns if c.key not in mapping}
-    is_empty = parsers.is_empty
     last_col = max(cols, default=-1)
     for index in range(header_index + 1, len(rows)):
         row = rows[index]
@@ -161,18 +160,22 @@ def iter_records(rows: Sequence[Sequence[Any]], spec: SheetSpec, errors: list[di
             continue
         raws = [row[c] for c in cols] if len(row) > last_col else \
             [row[c] if c < len(row) else None for c in cols]
-        if all(is_empty(v) for v in raws):
+        # parsers.is_empty inlined (this runs for every row): stops at the first filled cell.
+        for raw in raws:
+            if raw is not None and (not isinstance(raw, str) or raw.strip()):
+                break
+        else:
             continue
-        parsed = [parse(raw) for parse, raw in zip(parse_fns, raws)]
+        values, messages = zip(*[parse(raw) for parse, raw in zip(parse_fns, raws)])
         excel_row = index + 1
-        if any(message for _, message in parsed) or any(parsed[i][0] is None for i in required):
-            for column, col, raw, (value, message) in zip(present, cols, raws, parsed):
+        if any(messages) or None in [values[i] for i in required]:
+            for column, col, raw, value, message in zip(present, cols, raws, values, messages):
                 if message is None and value is None and column.required:
                     message = f"Valeur obligatoire manquante pour « {column.header} »."
                 if message:
                     errors.append(_error(sheet_name, excel_row, column.header, raw, message, col, column.key))
             continue
-        record = dict(zip(keys, [value for value, _ in parsed]))
+        record = dict(zip(keys, values))
         record["_row"] = excel_row
         if absent:
             record.update(absent)

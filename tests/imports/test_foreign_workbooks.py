@@ -14,6 +14,7 @@ by code and one by name, and a formula (=2020+2) saved by LibreOffice with its v
 """
 import datetime as dt
 import io
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,7 +34,12 @@ def applications(db):
     return {a.last_name: a for a in db.session.execute(select(Application)).scalars()}
 
 
-def xlsxwriter_workbook(formula_value=2023) -> bytes:
+NO_VALUE = object()  # write_formula() without a value: XlsxWriter then writes <v>0</v>
+
+
+def xlsxwriter_workbook(formula_value=None) -> bytes:
+    """The diploma year is a plain number 2023, or with `formula_value` (NO_VALUE for none) a
+    formula =2000+1 carrying that value."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     ws = wb.add_worksheet("Saisie Kayes")
@@ -52,9 +58,12 @@ def xlsxwriter_workbook(formula_value=2023) -> bytes:
     ws.write_string(3, col["Région"], "01")
     ws.write_string(3, col["Diplôme"], "BAC")
     ws.write_string(3, col["Série"], "TSE")
-    # A formula whose cached value is NOT what it computes: reading 2023 proves the engine takes
-    # the value saved in the file and never evaluates the formula itself (=2000+1 is 2001).
-    ws.write_formula(3, col["Année du diplôme"], "=2000+1", None, formula_value)
+    if formula_value is None:
+        ws.write_number(3, col["Année du diplôme"], 2023)
+    elif formula_value is NO_VALUE:
+        ws.write_formula(3, col["Année du diplôme"], "=2000+1")
+    else:
+        ws.write_formula(3, col["Année du diplôme"], "=2000+1", None, formula_value)
     ws.write_string(3, col["Moyenne"], "13,75")  # a number stored as text, decimal comma
     ws.write_string(3, col["Choix 1"], "TS-DD-CASA")
     # formatted but empty rows far below the data ("hidden formatting")
@@ -71,7 +80,7 @@ def test_xlsxwriter_workbook_imports(db, campaign, manager):
     assert result.committed and result.counts["new"] == 1, result.errors
     app = applications(db)["Sissoko"]
     assert app.birth_date == dt.date(2004, 7, 21)
-    assert app.diploma_year == 2023  # the cached value, not 2001
+    assert app.diploma_year == 2023
     assert app.diploma_average == Decimal("13.75")
     assert app.phone == "+22376543210" and app.nina == "40000000000001C"
     assert app.region.code == "01"
@@ -80,13 +89,32 @@ def test_xlsxwriter_workbook_imports(db, campaign, manager):
     assert again.counts["unchanged"] == 1 and again.counts["new"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "XlsxWriter writes <v>0</v> for a formula given no value (and asks Excel to recalculate with "
-    "fullCalcOnLoad); the reader takes that 0 as the cell's value instead of refusing the cell. "
-    "Remove this mark once spreadsheets/reader.py refuses such formulas."))
 def test_xlsxwriter_formula_without_value_is_refused(db, campaign, manager):
-    result = import_applicants(campaign, xlsxwriter_workbook(formula_value=None), "kayes.xlsx", manager)
-    assert "formule sans valeur" in result.errors[0]["message"]
+    data = xlsxwriter_workbook(formula_value=NO_VALUE)
+    assert b"<f>2000+1</f><v>0</v>" in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    result = import_applicants(campaign, data, "kayes.xlsx", manager, commit=True)
+    db.session.commit()
+    assert not result.committed and len(result.errors) == 1
+    assert "formule sans valeur (L4)" in result.errors[0]["message"]
+    assert applications(db) == {}
+
+
+def test_xlsxwriter_formula_with_a_given_value_is_refused(db, campaign, manager):
+    # XlsxWriter never calculates: the <v> of a formula is whatever the program passed it (here
+    # 2023 for =2000+1, which Excel would compute as 2001), and it always sets
+    # <calcPr fullCalcOnLoad="1"/>, asking Excel to recompute everything on opening. Such a value
+    # is not a trustworthy result: the formula is refused rather than read (and never evaluated).
+    # A formula saved with its value by a spreadsheet is read: see the LibreOffice test below.
+    data = xlsxwriter_workbook(formula_value=2023)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert b'fullCalcOnLoad="1"' in zf.read("xl/workbook.xml")
+        assert b"<f>2000+1</f><v>2023</v>" in zf.read("xl/worksheets/sheet1.xml")
+    result = import_applicants(campaign, data, "kayes.xlsx", manager, commit=True)
+    db.session.commit()
+    assert not result.committed
+    assert "formule sans valeur (L4)" in result.errors[0]["message"]
+    assert "recalculer à l'ouverture" in result.errors[0]["message"]
+    assert applications(db) == {}
 
 
 def test_libreoffice_workbook_imports(db, campaign, manager):

@@ -156,3 +156,79 @@ def test_passport_identifies_when_there_is_no_nina(db, campaign, manager):
     again = import_applicants(campaign, xlsx_bytes([person(1, NINA=None, Nom="Autre",
                                                            **{"N° passeport": "b 1234567"})]), "a.xlsx", manager)
     assert again.conflicts[0]["key"] == "N° passeport" and again.counts["conflicts"] == 1
+
+
+def test_analysis_without_record_adds_no_run_nor_audit_event(db, campaign, manager):
+    # Regression: a loop variable named `record` once shadowed the `record` argument, so the
+    # re-analysis behind the preview page and the error report (services.analyse_run, which
+    # passes record=False) recorded a new ImportRun and audit event each time.
+    data = xlsx_bytes([person(1), person(2, Sexe="X")])
+    runs, events = count(db, ImportRun), count(db, AuditEvent)
+    result = import_applicants(campaign, data, "saisie.xlsx", manager, commit=False, record=False)
+    db.session.commit()
+    assert result.counts["new"] == 1 and result.counts["errors"] == 1 and result.run is None
+    assert (count(db, ImportRun), count(db, AuditEvent)) == (runs, events)
+    assert count(db, Application) == 0
+    # a hostile file analysed without record is not recorded either
+    rejected = import_applicants(campaign, b"MZ\x90\x00", "x.xlsx", manager, record=False)
+    db.session.commit()
+    assert rejected.errors and (count(db, ImportRun), count(db, AuditEvent)) == (runs, events)
+    # and the same call with record=True does record: the test can tell the two apart
+    import_applicants(campaign, data, "saisie.xlsx", manager, commit=False)
+    db.session.commit()
+    assert (count(db, ImportRun), count(db, AuditEvent)) == (runs + 1, events + 1)
+
+
+def test_rows_written_before_a_later_error_are_undone(db, campaign, manager, monkeypatch):
+    # The commit writes validated chunks while later rows are still being checked: with chunks
+    # of 10 rows, the checks wait before the last rows until a chunk is written, and then row
+    # 41's error must undo everything.
+    import threading
+
+    from quota_app.imports import applicants
+
+    monkeypatch.setattr(applicants, "CHUNK_SIZE", 10)
+    rows = [person(n) for n in range(1, 40)] + [person(40, **{"Moyenne": "21"})]
+    written, wrote = [], threading.Event()
+    write, check_row = applicants._Writer.write, applicants._check_row
+
+    def counted_write(self, chunk):
+        write(self, chunk)
+        written.append(len(chunk))
+        wrote.set()
+
+    def waiting_check(record, *args):
+        if record["_row"] == 40:
+            assert wrote.wait(10)
+        return check_row(record, *args)
+
+    monkeypatch.setattr(applicants._Writer, "write", counted_write)
+    monkeypatch.setattr(applicants, "_check_row", waiting_check)
+    result = import_applicants(campaign, xlsx_bytes(rows), "a.xlsx", manager, commit=True)
+    db.session.commit()
+    assert not result.committed and [(e["row"], e["column"]) for e in result.errors] == [(41, "Moyenne")]
+    assert written and sum(written) <= 39
+    assert count(db, Application) == 0 and count(db, Applicant) == 0 and count(db, ApplicationChoice) == 0
+    assert db.session.get(ReferenceCounter, campaign.id) is None
+    assert db.session.execute(select(ImportRun.status)).scalar_one() == "rejected"
+    # the same file once corrected goes in whole, its references from 1
+    monkeypatch.setattr(applicants, "_check_row", check_row)
+    rows[-1] = person(40)
+    result = import_applicants(campaign, xlsx_bytes(rows), "a.xlsx", manager, commit=True)
+    db.session.commit()
+    assert result.committed and count(db, Application) == 40 and count(db, ApplicationChoice) == 80
+    refs = db.session.execute(select(Application.reference).order_by(Application.reference)).scalars().all()
+    assert refs == [f"MLI-2026-{n:06d}" for n in range(1, 41)]
+
+
+def test_search_names_match_search_key(db):
+    from quota_app.applications.models import search_key
+    from quota_app.imports.applicants import _SearchNames
+
+    names = ["Traoré", "N'Diaye", "  Keïta ", "Œuvre-Æsir", "ß", "...", "", None, "Ĳsselmeer",
+             "Coulibaly Jr.", "Ba\u0301", "\u0301Awa", "O’Neil", "ﬃ", "ǅemal", "x" * 100, "ﷺ" * 20]
+    keys = _SearchNames()
+    for last in names:
+        for first in names:
+            assert keys(last, first) == search_key(last, first), (last, first)
+

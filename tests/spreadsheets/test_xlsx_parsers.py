@@ -105,13 +105,14 @@ def test_date_serial_before_march_1900():
 @pytest.mark.parametrize("raw", [
     "+223 76 12 34 56", "0022376123456", "00223 76.12.34.56", "76123456", "76 12 34 56",
     "76.12.34.56", "76-12-34-56", 76123456, 76123456.0, "22376123456", "(+223) 76 12 34 56",
+    "+22376123456", " +22376123456 ",  # already normalised (the fast path), and with spaces
 ])
 def test_phone_good(raw):
     assert parse_phone_ml(raw) == ("+22376123456", None)
 
 
 @pytest.mark.parametrize("raw", ["7612345", "761234567", "+33 6 12 34 56 78", "76 12 34 5a",
-                                 "+223 7612345", "téléphone", "٧٦١٢٣٤٥٦"])
+                                 "+223 7612345", "téléphone", "٧٦١٢٣٤٥٦", "+223761234567", "+223٧٦١٢٣٤٥٦"])
 def test_phone_bad(raw):
     value, error = parse_phone_ml(raw)
     assert value is None and "8 chiffres" in error
@@ -124,7 +125,8 @@ def test_nina_good(raw):
 
 
 @pytest.mark.parametrize("raw", ["12001123456789", "1200112345678A", "120011234567890A",
-                                 "A2001123456789B", 12001123456789.0, "12001123456789É"])
+                                 "A2001123456789B", 12001123456789.0, "12001123456789É",
+                                 "12001123456789A\n1", "١٢٠٠١١٢٣٤٥٦٧٨٩A"])
 def test_nina_bad(raw):
     value, error = parse_nina(raw)
     assert value is None and "14 chiffres puis une lettre" in error

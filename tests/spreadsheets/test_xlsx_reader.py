@@ -7,7 +7,7 @@ from openpyxl.styles import PatternFill
 
 from quota_app.errors import ImportRejected
 from quota_app.spreadsheets.reader import read_sheet
-from xlsx_helpers import make_xlsx, rewrite_zip, to_bytes
+from xlsx_helpers import make_xlsx, rewrite_zip, sheet_xml, to_bytes
 
 ENGINES = ["calamine", "openpyxl"]
 
@@ -102,16 +102,47 @@ def test_formula_without_cached_value_is_refused(tmp_path):
             read_sheet(path, engine=engine)
 
 
+def calculated(xml):
+    """workbook.xml as a spreadsheet saves it after calculating: openpyxl asks for a full
+    recalculation on load (its formulas have no values), Excel and LibreOffice do not."""
+    assert b' fullCalcOnLoad="1"' in xml
+    return xml.replace(b' fullCalcOnLoad="1"', b"")
+
+
+def cache_24(xml):
+    assert b"<f>A2*2</f><v />" in xml
+    return xml.replace(b"<f>A2*2</f><v />", b"<f>A2*2</f><v>24</v>")
+
+
 def test_formula_with_cached_value_is_read(tmp_path):
     path = make_xlsx(tmp_path / "f.xlsx", [["Note", "Total"], [12, "=A2*2"]])
-
-    def cache(xml):
-        assert b"<f>A2*2</f><v />" in xml
-        return xml.replace(b"<f>A2*2</f><v />", b"<f>A2*2</f><v>24</v>")
-
-    saved = rewrite_zip(path, tmp_path / "saved.xlsx", replace={"xl/worksheets/sheet1.xml": cache})
+    saved = rewrite_zip(path, tmp_path / "saved.xlsx", replace={
+        "xl/worksheets/sheet1.xml": cache_24, "xl/workbook.xml": calculated})
     for engine in ENGINES:
         assert read_sheet(saved, engine=engine).rows[1] == [12, 24]
+
+
+@pytest.mark.parametrize("flag", [b' fullCalcOnLoad="1"', b' fullCalcOnLoad="true"'])
+def test_cached_value_is_refused_when_the_workbook_asks_for_recalculation(tmp_path, flag):
+    # The <v> was written by a program that did not calculate (XlsxWriter writes 0 when given
+    # no value): with fullCalcOnLoad no cached value is trusted, even a plausible one.
+    path = make_xlsx(tmp_path / "f.xlsx", [["Note", "Total", "Nom"], [12, "=A2*2", "Awa"], [13, "=A3*2"]])
+
+    def cache_both(xml):
+        return cache_24(xml).replace(b"<f>A3*2</f><v />", b"<f>A3*2</f><v>26</v>")
+
+    def flagged(xml):
+        return calculated(xml).replace(b"<calcPr", b"<calcPr" + flag)
+
+    saved = rewrite_zip(path, tmp_path / "saved.xlsx", replace={
+        "xl/worksheets/sheet1.xml": cache_both, "xl/workbook.xml": flagged})
+    for engine in ENGINES:
+        with pytest.raises(ImportRejected, match=r"formule sans valeur \(B2, B3\) : .*recalculer"):
+            read_sheet(saved, engine=engine)
+    # the same file without formulas is read: the flag alone refuses nothing
+    plain = make_xlsx(tmp_path / "plain.xlsx", [["Note", "Nom"], [12, "Awa"]])
+    assert b'fullCalcOnLoad="1"' in sheet_xml(plain, "xl/workbook.xml")
+    assert read_sheet(plain).rows[1] == [12, "Awa"]
 
 
 def test_formula_with_empty_string_result_is_accepted(tmp_path):
@@ -120,7 +151,8 @@ def test_formula_with_empty_string_result_is_accepted(tmp_path):
     def cache(xml):
         return xml.replace(b'<c r="B2"><f>""</f><v />', b'<c r="B2" t="str"><f>""</f><v></v>')
 
-    saved = rewrite_zip(path, tmp_path / "saved.xlsx", replace={"xl/worksheets/sheet1.xml": cache})
+    saved = rewrite_zip(path, tmp_path / "saved.xlsx", replace={
+        "xl/worksheets/sheet1.xml": cache, "xl/workbook.xml": calculated})
     assert read_sheet(saved).rows[1] == [12]
 
 
