@@ -73,6 +73,26 @@ def record_run(result: ImportResult, campaign, actor, status: str, stored_name: 
     return run
 
 
+def record_if(enabled: bool, result: ImportResult, campaign, actor, status: str,
+              stored_name: str | None, job_id: int | None) -> None:
+    """`enabled=False` re-analyses a stored file (preview page, error report) without a new run."""
+    if enabled:
+        record_run(result, campaign, actor, status, stored_name, job_id)
+
+
+def open_upload(kind: str, campaign, data: bytes, filename: str, actor, record: bool,
+                stored_name: str | None, job_id: int | None):
+    """(sheet, fresh result), or (None, the rejected result, its run recorded) for a file
+    refused by the safety checks."""
+    try:
+        sheet = read_upload(data)
+    except ImportRejected as error:
+        result = rejected_result(kind, filename, data, error)
+        record_if(record, result, campaign, actor, "rejected", stored_name, job_id)
+        return None, result
+    return sheet, ImportResult(kind=kind, filename=filename, sha256=file_digest(data), rows=sheet.rows)
+
+
 def rejected_result(kind: str, filename: str, data: bytes, error: ImportRejected) -> ImportResult:
     result = ImportResult(kind=kind, filename=filename, sha256=file_digest(data or b""))
     result.errors = [{"sheet": None, "row": None, "column": None, "value": None,

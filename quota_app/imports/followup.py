@@ -29,7 +29,7 @@ from ..amci.models import FollowUp
 from ..applications.models import STATUS_LABELS, Application
 from ..audit.services import record as audit
 from ..campaigns.models import Campaign
-from ..errors import Conflict, ImportRejected
+from ..errors import Conflict
 from ..extensions import db
 from ..reference.models import Establishment
 from ..spreadsheets import parsers
@@ -37,8 +37,7 @@ from ..spreadsheets.headers import normalise_header
 from ..spreadsheets.spec import ColumnSpec, SheetSpec, validate_rows
 from .applicants import _parse_passport  # same passport rules as the applicants sheet
 from .common import (
-    ImportResult, column_positions, file_digest, read_upload, record_run, rejected_result, row_error,
-    sort_errors,
+    ImportResult, column_positions, open_upload, record_if, row_error, sort_errors,
 )
 
 KIND = "followup"
@@ -316,13 +315,9 @@ def import_followup(campaign: Campaign, data: bytes, filename: str, actor=None, 
                     stored_name: str | None = None, job_id: int | None = None,
                     record: bool = True) -> ImportResult:
     """Dry run (commit=False) or all-or-nothing commit. `progress(n)` is called as rows are done."""
-    try:
-        sheet = read_upload(data)
-    except ImportRejected as error:
-        result = rejected_result(KIND, filename, data, error)
-        _record(record, result, campaign, actor, "rejected", stored_name, job_id)
+    sheet, result = open_upload(KIND, campaign, data, filename, actor, record, stored_name, job_id)
+    if sheet is None:
         return result
-    result = ImportResult(kind=KIND, filename=filename, sha256=file_digest(data), rows=sheet.rows)
     codes, names = _establishments()
     spec = build_spec(codes, names)
     records, errors = validate_rows(sheet.rows, spec)
@@ -359,13 +354,13 @@ def import_followup(campaign: Campaign, data: bytes, filename: str, actor=None, 
     if not commit or errors:
         if progress is not None:
             progress(counts["rows"])
-        _record(record, result, campaign, actor, "rejected" if commit else "dry_run", stored_name, job_id)
+        record_if(record, result, campaign, actor, "rejected" if commit else "dry_run", stored_name, job_id)
         return result
     if progress is not None:
         progress(counts["rows"] - len(planned))
     _write(planned, campaign, actor, filename, progress)
     result.committed = True
-    _record(record, result, campaign, actor, "committed", stored_name, job_id)
+    record_if(record, result, campaign, actor, "committed", stored_name, job_id)
     return result
 
 
@@ -393,9 +388,3 @@ def _write(planned: list, campaign: Campaign, actor, filename: str, progress) ->
         if progress is not None:
             progress(1)
     db.session.flush()
-
-
-def _record(enabled: bool, result, campaign, actor, status, stored_name, job_id):
-    """`record=False` re-analyses a stored file (preview page, error report) without a new run."""
-    if enabled:
-        record_run(result, campaign, actor, status, stored_name, job_id)

@@ -14,14 +14,12 @@ from sqlalchemy import select
 
 from ..audit.services import record as audit
 from ..campaigns.models import Campaign, Offer
-from ..errors import ImportRejected
 from ..extensions import db
 from ..reference.models import Establishment, Programme
 from ..spreadsheets import parsers
 from ..spreadsheets.spec import ColumnSpec, SheetSpec, validate_rows
 from .common import (
-    ImportResult, column_positions, file_digest, read_upload, record_run, rejected_result, row_error,
-    sort_errors,
+    ImportResult, column_positions, open_upload, record_if, row_error, sort_errors,
 )
 
 KIND = "offers"
@@ -86,13 +84,9 @@ def import_offers(campaign: Campaign, data: bytes, filename: str, actor=None, co
                   progress: Callable[[int], None] | None = None,
                   stored_name: str | None = None, job_id: int | None = None,
                   record: bool = True) -> ImportResult:
-    try:
-        sheet = read_upload(data)
-    except ImportRejected as error:
-        result = rejected_result(KIND, filename, data, error)
-        _record(record, result, campaign, actor, "rejected", stored_name, job_id)
+    sheet, result = open_upload(KIND, campaign, data, filename, actor, record, stored_name, job_id)
+    if sheet is None:
         return result
-    result = ImportResult(kind=KIND, filename=filename, sha256=file_digest(data), rows=sheet.rows)
     programmes, establishments = _lookups()
     spec = build_spec(programmes, establishments)
     records, errors = validate_rows(sheet.rows, spec)
@@ -149,7 +143,7 @@ def import_offers(campaign: Campaign, data: bytes, filename: str, actor=None, co
     if progress is not None:
         progress(counts["rows"] if not commit or errors else counts["rows"] - len(planned))
     if not commit or errors:
-        _record(record, result, campaign, actor, "dry_run" if not commit else "rejected", stored_name, job_id)
+        record_if(record, result, campaign, actor, "dry_run" if not commit else "rejected", stored_name, job_id)
         return result
     for current, pair, values in planned:
         if current is None:
@@ -166,11 +160,5 @@ def import_offers(campaign: Campaign, data: bytes, filename: str, actor=None, co
             progress(1)
     db.session.flush()
     result.committed = True
-    _record(record, result, campaign, actor, "committed", stored_name, job_id)
+    record_if(record, result, campaign, actor, "committed", stored_name, job_id)
     return result
-
-
-def _record(enabled: bool, result, campaign, actor, status, stored_name, job_id):
-    """`record=False` re-analyses a stored file (preview page, error report) without a new run."""
-    if enabled:
-        record_run(result, campaign, actor, status, stored_name, job_id)

@@ -9,7 +9,7 @@ import re
 from datetime import date
 from functools import cache
 
-from sqlalchemy import Integer, String, and_, bindparam, false, func, literal, or_, select, union, union_all
+from sqlalchemy import Integer, String, and_, bindparam, false, func, literal, select, union, union_all
 from sqlalchemy.orm import joinedload
 
 from ..applications.identity import normalise_nina, normalise_phone

@@ -18,7 +18,6 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 import xlsxwriter
 from sqlalchemy import select
 
