@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from config import TestingConfig  # noqa: E402
+from bench.report import fr, verdict  # noqa: E402
 
 RATIO_MAX = 1.2
 PEAK_MAX_MB = 150
@@ -118,14 +119,6 @@ def _child(folder: Path, mode: str, profile: bool) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _fr(number: float, digits: int = 2) -> str:
-    return f"{number:.{digits}f}".replace(".", ",")
-
-
-def _verdict(ok: bool) -> str:
-    return "PASS" if ok else "ÉCHEC"
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--applicants", type=int, default=100_000)
@@ -163,9 +156,9 @@ def main(argv=None) -> int:
         failures += (not ok_time) + (not ok_mem)
         print(f"{'openpyxl brut (listes déjà en mémoire)':<44}{bare['seconds']:>9.1f}{'1,00':>8}"
               f"{bare['peak_mb']:>10.0f} Mo")
-        print(f"{'service (requête + write_table + audit)':<44}{service['seconds']:>9.1f}{_fr(ratio):>8}"
-              f"{service['peak_mb']:>10.0f} Mo  temps {_verdict(ok_time)}, mémoire {_verdict(ok_mem)}")
-    print(f"Cibles : export <= {_fr(RATIO_MAX, 1)} × openpyxl brut, mémoire max < {PEAK_MAX_MB} Mo "
+        print(f"{'service (requête + write_table + audit)':<44}{service['seconds']:>9.1f}{fr(ratio):>8}"
+              f"{service['peak_mb']:>10.0f} Mo  temps {verdict(ok_time)}, mémoire {verdict(ok_mem)}")
+    print(f"Cibles : export <= {fr(RATIO_MAX, 1)} × openpyxl brut, mémoire max < {PEAK_MAX_MB} Mo "
           f"(dont {pairs[0][0]['rss_before_mb']:.0f} Mo avant l'export : application chargée).")
     return 1 if failures else 0
 

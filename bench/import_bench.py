@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.report import fr, verdict  # noqa: E402
 
 RATIO_MAX = 0.3
 PEAK_MAX_MB = 300
@@ -212,14 +213,6 @@ def _pg_reachable() -> bool:
         return False
 
 
-def _fr(number: float) -> str:
-    return f"{number:.2f}".replace(".", ",")
-
-
-def _verdict(ok: bool) -> str:
-    return "PASS" if ok else "ÉCHEC"
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--applicants", type=int, default=100_000)
@@ -291,8 +284,8 @@ def main(argv=None) -> int:
         ratio = result["seconds"] / reference["seconds"]
         ok_time, ok_mem = ratio <= RATIO_MAX, result["peak_mb"] < PEAK_MAX_MB
         failures += (not ok_time) + (not ok_mem)
-        print(f"{label:<34}{result['seconds']:>9.1f}{_fr(ratio):>14}{result['peak_mb']:>10.0f} Mo"
-              f"  temps {_verdict(ok_time)}, mémoire {_verdict(ok_mem)}")
+        print(f"{label:<34}{result['seconds']:>9.1f}{fr(ratio):>14}{result['peak_mb']:>10.0f} Mo"
+              f"  temps {verdict(ok_time)}, mémoire {verdict(ok_mem)}")
     print(f"Cibles : import <= {str(RATIO_MAX).replace('.', ',')} × pandas, mémoire max < {PEAK_MAX_MB} Mo.")
     return 1 if failures else 0
 
