@@ -73,26 +73,7 @@ def _parse_passport(value: Any):
 
 
 def _parse_offer_code(codes: dict[str, int]) -> Callable[[Any], tuple]:
-    by_key = {c.upper().replace(" ", ""): c for c in codes}
-    seen: dict[str, tuple] = {}  # a campaign has a few dozen codes: parse each spelling once
-
-    def parse(value: Any):
-        if type(value) is str and len(seen) < 10_000:
-            if value not in seen:
-                seen[value] = check(value)
-            return seen[value]
-        return check(value)
-
-    def check(value: Any):
-        text_value, error = parsers.parse_text(value, max_length=40)
-        if error or text_value is None:
-            return text_value, error
-        code = by_key.get(text_value.upper().replace(" ", ""))
-        if code is None:
-            return None, f"Code d'offre inconnu dans cette campagne : « {text_value} »."
-        return code, None
-
-    return parse
+    return parsers.code_parser(codes, "Code d'offre inconnu dans cette campagne : « {value} ».")
 
 
 class _Context:

@@ -33,18 +33,7 @@ INSTRUCTIONS = [
 
 
 def _code_parser(known: dict[str, int], label: str) -> Callable[[Any], tuple]:
-    by_key = {c.upper(): c for c in known}
-
-    def parse(value: Any):
-        text_value, error = parsers.parse_text(value, max_length=30)
-        if error or text_value is None:
-            return text_value, error
-        code = by_key.get(text_value.upper().replace(" ", ""))
-        if code is None:
-            return None, f"{label} inconnu : « {text_value} »."
-        return code, None
-
-    return parse
+    return parsers.code_parser(known, f"{label} inconnu : « {{value}} ».", max_length=30)
 
 
 def _lookups() -> tuple[dict, dict]:

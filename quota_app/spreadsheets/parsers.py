@@ -309,3 +309,28 @@ def parse_boolean(value: Any) -> Result:
     if text in _FALSE:
         return False, None
     return None, f"Réponse attendue : Oui ou Non (valeur lue : « {value} »)."
+
+
+def code_parser(codes, unknown: str, max_length: int = 40):
+    """A parser of one code among `codes`, ignoring case and spaces, each spelling parsed once
+    (a sheet repeats a few dozen codes). `unknown` is the French error, with {value}."""
+    by_key = {c.upper().replace(" ", ""): c for c in codes}
+    seen: dict[str, tuple] = {}
+
+    def check(value):
+        text_value, error = parse_text(value, max_length=max_length)
+        if error or text_value is None:
+            return text_value, error
+        code = by_key.get(text_value.upper().replace(" ", ""))
+        if code is None:
+            return None, unknown.format(value=text_value)
+        return code, None
+
+    def parse(value):
+        if type(value) is str and len(seen) < 10_000:
+            if value not in seen:
+                seen[value] = check(value)
+            return seen[value]
+        return check(value)
+
+    return parse
