@@ -1,5 +1,6 @@
-"""What the managers' views share: showing a domain refusal on its form, and committing once."""
+"""What the views share: the acting user, showing a domain refusal on its form, committing once."""
 from flask import flash
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -7,6 +8,11 @@ from .errors import Conflict, DomainError
 from .extensions import db
 
 UNIQUE_CLASH = "Cette modification entre en conflit avec une autre donnée enregistrée entre-temps."
+
+
+def acting_user():
+    """The logged-in user as a plain object, for services (never the request-bound proxy)."""
+    return current_user._get_current_object()
 
 
 def show_error(form, error: DomainError) -> None:

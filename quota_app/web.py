@@ -4,7 +4,7 @@ from flask_babel import format_date, format_datetime, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from .errors import DomainError
+from .errors import DomainError, NotFound
 
 # The navigation per role: (endpoint, label). Lazy labels are translated when rendered.
 NAVIGATION = {
@@ -74,6 +74,11 @@ def init_web(app):
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(NotFound)
+    def domain_not_found(error):
+        # A service's "no such object (for you)": the same French 404 page as an unknown address.
+        return render_template("errors/404.html"), 404
 
     @app.errorhandler(DomainError)
     def domain_error(error):

@@ -32,10 +32,7 @@ def _user():
 
 
 def _own(application_id):
-    try:
-        return services.own_application(_user(), application_id)
-    except NotFound:
-        abort(404)
+    return services.own_application(_user(), application_id)
 
 
 def _commit_or_conflict(duplicate_message: str = services.CONCURRENT_CHANGE) -> bool:
@@ -289,10 +286,7 @@ def withdraw(application_id):
 @bp.route("/affectation/<int:placement_id>", methods=["GET", "POST"])
 @role_required("applicant")
 def placement(placement_id):
-    try:
-        item = services.own_placement(_user(), placement_id)
-    except NotFound:
-        abort(404)
+    item = services.own_placement(_user(), placement_id)
     if request.method == "POST":
         answer = request.form.get("answer")
         try:

@@ -2,14 +2,13 @@
 
 Thin views: bind the form, call one service, commit once, flash a French message, redirect.
 """
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from ..errors import InvalidTransition, NotFound
+from ..errors import InvalidTransition
 from ..permissions import role_required
-from ..viewhelpers import commit_or_error, show_error
+from ..viewhelpers import acting_user, commit_or_error, show_error
 from ..timeutil import utcnow
 from . import services
 from .forms import (CampaignForm, CriteriaForm, DeleteForm, DocumentsForm, OfferForm, TransitionForm,
@@ -19,15 +18,8 @@ from .models import KIND_LABELS, PHASE_LABELS, PHASES
 bp = Blueprint("campaigns", __name__)
 
 
-def _actor():
-    return current_user._get_current_object()
-
-
 def _campaign(campaign_id: int):
-    try:
-        return services.get_campaign(campaign_id)
-    except NotFound:
-        abort(404)
+    return services.get_campaign(campaign_id)
 
 
 _show_error = show_error
@@ -60,7 +52,7 @@ def create():
     form = CampaignForm()
     if form.validate_on_submit():
         created = []
-        error = _write(lambda: created.append(services.create_campaign(_actor(), _campaign_data(form))))
+        error = _write(lambda: created.append(services.create_campaign(acting_user(), _campaign_data(form))))
         if error is None:
             flash(_("La campagne est créée (brouillon)."), "success")
             return redirect(url_for("campaigns.show", campaign_id=created[0].id))
@@ -86,7 +78,7 @@ def edit(campaign_id: int):
     campaign = _campaign(campaign_id)
     form = CampaignForm(obj=campaign)
     if form.validate_on_submit():
-        error = _write(lambda: services.update_campaign(_actor(), campaign, _campaign_data(form), _version(form)))
+        error = _write(lambda: services.update_campaign(acting_user(), campaign, _campaign_data(form), _version(form)))
         if error is None:
             flash(_("La campagne est enregistrée."), "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign_id))
@@ -105,7 +97,7 @@ def level_rules(campaign_id: int):
         form.version.data = campaign.version
     if form.validate_on_submit():
         values = {lv.id: (form[f"min_{lv.id}"].data, form[f"max_{lv.id}"].data) for lv in levels}
-        error = _write(lambda: services.set_level_rules(_actor(), campaign, values, _version(form)))
+        error = _write(lambda: services.set_level_rules(acting_user(), campaign, values, _version(form)))
         if error is None:
             flash(_("Les limites d'âge sont enregistrées."), "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign_id))
@@ -122,7 +114,7 @@ def documents(campaign_id: int):
     if not form.is_submitted():
         form.documents.data = [d.document_type_id for d in campaign.required_documents if d.required]
     if form.validate_on_submit():
-        error = _write(lambda: services.set_required_documents(_actor(), campaign, form.documents.data or []))
+        error = _write(lambda: services.set_required_documents(acting_user(), campaign, form.documents.data or []))
         if error is None:
             flash(_("La liste des pièces justificatives est enregistrée."), "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign_id))
@@ -145,7 +137,7 @@ def criteria(campaign_id: int):
         rows = [services.CriterionInput(r.code.data, r.name.data, r.weight.data, r.max_score.data,
                                         r.prefill_source.data or None)
                 for r in (entry.form for entry in form.criteria) if not r.is_blank]
-        error = _write(lambda: services.set_criteria(_actor(), campaign, rows))
+        error = _write(lambda: services.set_criteria(acting_user(), campaign, rows))
         if error is None:
             flash(_("Les critères de notation sont enregistrés."), "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign_id))
@@ -172,7 +164,7 @@ def offer_create(campaign_id: int):
     campaign = _campaign(campaign_id)
     form = _offer_form()
     if form.validate_on_submit():
-        error = _write(lambda: services.add_offer(_actor(), campaign, _offer_data(form)))
+        error = _write(lambda: services.add_offer(acting_user(), campaign, _offer_data(form)))
         if error is None:
             flash(_("L'offre de places est ajoutée."), "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign_id) + "#offres")
@@ -181,10 +173,7 @@ def offer_create(campaign_id: int):
 
 
 def _offer(campaign, offer_id: int):
-    try:
-        return services.get_offer(campaign, offer_id)
-    except NotFound:
-        abort(404)
+    return services.get_offer(campaign, offer_id)
 
 
 @bp.route("/campagnes/<int:campaign_id>/offres/<int:offer_id>/modifier", methods=["GET", "POST"])
@@ -194,7 +183,7 @@ def offer_edit(campaign_id: int, offer_id: int):
     offer = _offer(campaign, offer_id)
     form = _offer_form(obj=offer)
     if form.validate_on_submit():
-        error = _write(lambda: services.update_offer(_actor(), campaign, offer, _offer_data(form), _version(form)))
+        error = _write(lambda: services.update_offer(acting_user(), campaign, offer, _offer_data(form), _version(form)))
         if error is None:
             flash(_("L'offre de places est enregistrée."), "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign_id) + "#offres")
@@ -209,7 +198,7 @@ def offer_delete(campaign_id: int, offer_id: int):
     offer = _offer(campaign, offer_id)
     form = DeleteForm(version=offer.version)
     if form.validate_on_submit():
-        error = _write(lambda: services.remove_offer(_actor(), campaign, offer, _version(form)))
+        error = _write(lambda: services.remove_offer(acting_user(), campaign, offer, _version(form)))
         if error is None:
             flash(_("L'offre de places est supprimée."), "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign_id) + "#offres")
@@ -225,7 +214,7 @@ def move_phase(campaign_id: int):
     if not form.validate_on_submit():
         flash(_("Demande de changement de phase invalide."), "error")
         return redirect(url_for("campaigns.show", campaign_id=campaign_id))
-    error = _write(lambda: services.transition(campaign, form.target.data, _actor(), utcnow(),
+    error = _write(lambda: services.transition(campaign, form.target.data, acting_user(), utcnow(),
                                                form.reason.data or "", _version(form)))
     if error is None:
         flash(_("La campagne est passée à la phase « %(phase)s ».", phase=_(campaign.phase_label)), "success")

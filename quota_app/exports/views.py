@@ -7,6 +7,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..permissions import role_required
 from ..screening.views import campaigns_list, current_campaign
+from ..viewhelpers import acting_user
 from . import services
 
 bp = Blueprint("exports", __name__)
@@ -33,7 +34,7 @@ def download(kind: str):
     if campaign is None:
         abort(404)
     handle = tempfile.TemporaryFile()
-    services.EXPORTERS[kind](campaign, handle, current_user._get_current_object(), ip=request.remote_addr)
+    services.EXPORTERS[kind](campaign, handle, acting_user(), ip=request.remote_addr)
     db.session.commit()
     handle.seek(0)
     return send_file(handle, as_attachment=True, max_age=0, mimetype=XLSX,

@@ -16,6 +16,7 @@ from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..permissions import role_required
 from ..spreadsheets.models import ImportRun
+from ..viewhelpers import acting_user
 from . import services, tasks
 from .common import KIND_LABELS, MAX_ERRORS_SHOWN
 
@@ -36,10 +37,7 @@ def _kinds() -> tuple[str, ...]:
 
 
 def _run_or_404(run_id: int) -> ImportRun:
-    try:
-        run = services.get_run(run_id)
-    except NotFound:
-        abort(404)
+    run = services.get_run(run_id)
     if run.kind not in _kinds():
         abort(403)
     return run
@@ -62,7 +60,7 @@ def home():
             data = upload.read()
             filename = upload.filename[:255]
             stored = services.store_upload(data)
-            actor = current_user._get_current_object()
+            actor = acting_user()
             if services.is_big(data):
                 job = tasks.queue_import(actor, kind, campaign, stored, filename, commit=False)
                 flash(_("Le fichier est volumineux : l'analyse se poursuit en arrière-plan."), "info")
@@ -108,7 +106,7 @@ def confirm(run_id: int):
     except NotFound as error:
         flash(error.message, "error")
         return redirect(url_for("imports.home"))
-    actor = current_user._get_current_object()
+    actor = acting_user()
     if services.is_big(data):
         job = tasks.queue_import(actor, run.kind, campaign, run.stored_name, run.filename, commit=True,
                                  dry_run_id=run.id)
@@ -143,10 +141,7 @@ def confirm(run_id: int):
 @role_required("manager", "amci")
 def error_report(run_id: int):
     run = _run_or_404(run_id)
-    try:
-        result = services.analyse_run(run)
-    except NotFound:
-        abort(404)
+    result = services.analyse_run(run)
     return _xlsx(services.error_report_bytes(result), f"erreurs-import-{run.id}.xlsx")
 
 

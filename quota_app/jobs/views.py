@@ -1,8 +1,9 @@
 """A background job's page: progress bar, rows done, time left; refreshes without JavaScript."""
 from flask import Blueprint, abort, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from ..errors import NotAllowed, NotFound
+from ..viewhelpers import acting_user
 from . import services
 
 bp = Blueprint("jobs", __name__)
@@ -12,7 +13,7 @@ bp = Blueprint("jobs", __name__)
 @login_required
 def show(job_id: int):
     try:
-        job = services.get_job_for(current_user._get_current_object(), job_id)
+        job = services.get_job_for(acting_user(), job_id)
     except NotFound:
         abort(404)
     except NotAllowed:

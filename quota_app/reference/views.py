@@ -4,34 +4,22 @@ Thin views: bind the form, call one service, commit once, flash a French message
 """
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from ..errors import NotFound
 from ..extensions import db
 from ..permissions import role_required
-from ..viewhelpers import commit_or_error, show_error
+from ..viewhelpers import acting_user, commit_or_error, show_error
 from . import services
 from .forms import StatusForm, item_form
 
 bp = Blueprint("reference", __name__)
 
 
-def _actor():
-    return current_user._get_current_object()
-
-
 def _spec(kind: str):
-    try:
-        return services.get_kind(kind)
-    except NotFound:
-        abort(404)
+    return services.get_kind(kind)
 
 
 def _item(spec, item_id: int):
-    try:
-        return services.get_item(spec, item_id)
-    except NotFound:
-        abort(404)
+    return services.get_item(spec, item_id)
 
 
 _show_error = show_error
@@ -73,7 +61,7 @@ def create(kind: str):
     spec = _spec(kind)
     form = item_form(spec, _fk_choices(spec))
     if form.validate_on_submit():
-        error = _write(lambda: services.create_item(_actor(), spec, _form_data(spec, form)))
+        error = _write(lambda: services.create_item(acting_user(), spec, _form_data(spec, form)))
         if error is None:
             flash(_("L'élément est ajouté et inscrit au journal d'audit."), "success")
             return redirect(url_for("reference.items", kind=kind))
@@ -88,7 +76,7 @@ def edit(kind: str, item_id: int):
     item = _item(spec, item_id)
     form = item_form(spec, _fk_choices(spec), obj=item, fingerprint=services.fingerprint(item))
     if form.validate_on_submit():
-        error = _write(lambda: services.update_item(_actor(), spec, item, _form_data(spec, form),
+        error = _write(lambda: services.update_item(acting_user(), spec, item, _form_data(spec, form),
                                                     form.fingerprint.data or None))
         if error is None:
             flash(_("Les modifications sont enregistrées et inscrites au journal d'audit."), "success")
@@ -104,7 +92,7 @@ def _status(kind: str, item_id: int, active: bool):
     item = _item(spec, item_id)
     form = StatusForm(fingerprint=services.fingerprint(item))
     if form.validate_on_submit():
-        error = _write(lambda: services.set_active(_actor(), spec, item, active, form.fingerprint.data or None))
+        error = _write(lambda: services.set_active(acting_user(), spec, item, active, form.fingerprint.data or None))
         if error is None:
             flash(_("L'élément est réactivé.") if active else _("L'élément est désactivé."), "success")
             return redirect(url_for("reference.items", kind=kind))

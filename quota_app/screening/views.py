@@ -7,7 +7,6 @@ from functools import lru_cache
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale, gettext as _
-from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -18,6 +17,7 @@ from ..campaigns.models import Campaign
 from ..errors import Conflict, DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..permissions import role_required
+from ..viewhelpers import acting_user
 from ..timeutil import age_on, utcnow
 from . import search, services
 from .forms import ActionForm, DecisionForm
@@ -27,10 +27,6 @@ bp = Blueprint("screening", __name__)
 
 def _ip():
     return request.remote_addr
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 def current_campaign(campaigns: list | None = None) -> Campaign | None:
@@ -113,7 +109,7 @@ def export():
     if campaign is None:
         abort(404)
     handle = tempfile.TemporaryFile()
-    services.export(campaign, request.args, handle, _actor(), ip=_ip())
+    services.export(campaign, request.args, handle, acting_user(), ip=_ip())
     db.session.commit()
     handle.seek(0)
     return send_file(
@@ -124,10 +120,7 @@ def export():
 
 
 def _load(application_id: int) -> Application:
-    try:
-        return services.load_application(application_id)
-    except NotFound:
-        abort(404)
+    return services.load_application(application_id)
 
 
 def _render_file(application: Application, *, show_identity: bool = False, form: DecisionForm | None = None,
@@ -156,7 +149,7 @@ def show_identity(application_id: int):
     application = _load(application_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    services.record_identity_view(application, _actor(), ip=_ip())
+    services.record_identity_view(application, acting_user(), ip=_ip())
     db.session.commit()
     return _render_file(application, show_identity=True)
 
@@ -171,7 +164,7 @@ def document(application_id: int, document_id: int):
         abort(404)
     if not path.is_file():
         abort(404)
-    services.record_document_view(doc, _actor(), ip=_ip())
+    services.record_document_view(doc, acting_user(), ip=_ip())
     db.session.commit()
     response = send_file(path, mimetype=doc.content_type, as_attachment=False,
                          download_name=doc.original_name, max_age=0)
@@ -190,7 +183,7 @@ def decide(application_id: int):
     if not form.validate_on_submit():
         return _render_file(application, form=form, status=400)
     try:
-        services.decide(application.id, form.version.data, form.decision.data, _actor(),
+        services.decide(application.id, form.version.data, form.decision.data, acting_user(),
                         reason_id=form.reason.data, comment=form.comment.data, ip=_ip())
     except ValidationFailed as error:
         db.session.rollback()
@@ -242,7 +235,7 @@ def bulk():
         if app_id.isdigit() and version.isdigit():
             versions[int(app_id)] = int(version)
     try:
-        done, skipped = services.bulk_eligible(campaign, versions, _actor(), ip=_ip())
+        done, skipped = services.bulk_eligible(campaign, versions, acting_user(), ip=_ip())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
