@@ -17,7 +17,10 @@ empty cell, and openpyxl with data_only=True returns None. We therefore scan the
 ourselves with `xml.etree.ElementTree.iterparse` (cheap, streaming, elements cleared as we
 go): a <c> with an <f> child and no <v> (or an empty <v> when the cell is not of string type,
 as openpyxl writes it) is refused. The scan runs after `inspect_xlsx` has refused any
-DOCTYPE/ENTITY declaration, so the standard-library parser is safe here.
+DOCTYPE/ENTITY declaration, so the standard-library parser is safe here. `inspect_xlsx`, which
+streams every worksheet part anyway, also records those holding a formula tag at all
+(`XlsxInfo.formula_parts`): the scan only runs on those, the common sheet without formulas is
+decompressed once.
 
 A workbook whose xl/workbook.xml declares `<calcPr fullCalcOnLoad="1"/>` says that its cached
 values must be recomputed when opened: they were not computed by a spreadsheet. XlsxWriter
@@ -30,14 +33,14 @@ from __future__ import annotations
 
 import io
 import posixpath
-import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 from xml.etree.ElementTree import iterparse, ParseError
 
 from ..errors import ImportRejected
-from .safety import MB, MSG_CORRUPT, Source, inspect_xlsx
+from ..gcpause import gc_paused
+from .safety import FORMULA_TAG, MB, MSG_CORRUPT, Source, XlsxInfo, inspect_xlsx
 
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -75,25 +78,41 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
+_SHARED_TYPES = (str, float)  # a str never equals a float: one table (bools, ints stay out)
+
+
 def _clean_row(row: Iterable[Any], shared: dict | None = None) -> list[Any]:
     """"" becomes None and trailing blanks go. With `shared`, equal texts and numbers become one
     object: a column of sexes, regions, codes or first names then costs a pointer per cell."""
     if shared is None:
         values = [None if v == "" else v for v in row]  # only "" equals "" (calamine's empty cell)
     else:
-        values = []
-        for v in row:
-            if v == "":
-                v = None
-            elif type(v) is str or type(v) is float:  # a str never equals a float: one table
-                found = shared.get(v)
-                if found is not None:
-                    v = found
-                elif len(shared) < SHARED_MAX:  # the repeated values come first; then no growth
-                    shared[v] = v
-            values.append(v)
-    while values and _is_blank(values[-1]):
-        values.pop()
+        if not isinstance(row, list):
+            row = list(row)
+        if shared.get("", 0) is not None:
+            shared[""] = None  # the table itself turns "" into None
+        if len(shared) + len(row) <= SHARED_MAX:
+            # Fast path: one dict operation per text or number does both jobs.
+            setdefault = shared.setdefault
+            values = [setdefault(v, v) if type(v) in _SHARED_TYPES else v for v in row]
+        else:
+            values = []
+            for v in row:
+                if type(v) in _SHARED_TYPES:
+                    found = shared.get(v)
+                    if found is not None or v == "":
+                        v = found
+                    elif len(shared) < SHARED_MAX:  # the repeated values come first; then no growth
+                        shared[v] = v
+                elif v == "":  # a str subclass
+                    v = None
+                values.append(v)
+    while values:
+        last = values[-1]
+        if last is None or (isinstance(last, str) and not last.strip()):
+            values.pop()
+        else:
+            break
     return values
 
 
@@ -103,27 +122,29 @@ SHARED_MAX = 50_000
 def collect_rows(raw_rows: Iterable[Iterable[Any]], max_rows: int, blank_run: int) -> tuple[list[list[Any]], bool]:
     """Applies the blank-run stop and the row limit; returns (rows, stopped_at_blank_run)."""
     rows: list[list[Any]] = []
+    append = rows.append
     blanks = 0
     data_rows = 0
     stopped = False
-    shared: dict = {}
-    for raw in raw_rows:
-        row = _clean_row(raw, shared)
-        if not row:  # _clean_row dropped the trailing blanks: a blank row is now empty
-            blanks += 1
-            rows.append([])
-            if blanks >= blank_run:
-                stopped = True
-                break
-            continue
-        blanks = 0
-        data_rows += 1
-        if data_rows > max_rows:
-            raise ImportRejected(
-                f"Le fichier contient plus de {max_rows} lignes remplies, la limite pour un "
-                "import. Découpez-le en plusieurs fichiers."
-            )
-        rows.append(row)
+    shared: dict = {"": None}
+    with gc_paused():  # 100,000 new lists: see gcpause
+        for raw in raw_rows:
+            row = _clean_row(raw, shared)
+            if not row:  # _clean_row dropped the trailing blanks: a blank row is now empty
+                blanks += 1
+                append(row)
+                if blanks >= blank_run:
+                    stopped = True
+                    break
+                continue
+            blanks = 0
+            data_rows += 1
+            if data_rows > max_rows:
+                raise ImportRejected(
+                    f"Le fichier contient plus de {max_rows} lignes remplies, la limite pour un "
+                    "import. Découpez-le en plusieurs fichiers."
+                )
+            append(row)
     while rows and not rows[-1]:
         rows.pop()
     return rows, stopped
@@ -165,7 +186,7 @@ def _workbook_info(zf: zipfile.ZipFile) -> tuple[list[tuple[str, str]], bool]:
 
 # An <f> element, with or without a namespace prefix. Cell text cannot hold a raw "<" (XML
 # escapes it), so a sheet part without this pattern has no formula at all.
-_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+_FORMULA_TAG = FORMULA_TAG  # safety.inspect_xlsx applies the same rule while it scans
 _SCAN_CHUNK = 1 << 20
 
 
@@ -202,6 +223,13 @@ def find_formulas_without_value(zf: zipfile.ZipFile, part: str, values_untrusted
             elif elem.tag == f"{NS_MAIN}row":
                 elem.clear()
     return found
+
+
+def _may_hold_formulas(info: XlsxInfo, part: str) -> bool:
+    """False only for a worksheet part that inspect_xlsx scanned and found without any formula
+    tag (XlsxInfo.formula_parts): then the part is not decompressed and parsed again. A part
+    it did not scan as a worksheet (an unusual path) goes through find_formulas_without_value."""
+    return part in info.formula_parts or part not in info.row_elements
 
 
 # --- engines ---------------------------------------------------------------------------------
@@ -250,7 +278,7 @@ def read_sheet(
 ) -> SheetData:
     """Reads the first sheet (or the sheet named `sheet`). Raises ImportRejected in French."""
     data = _to_bytes(source)
-    inspect_xlsx(data, max_uncompressed=max_uncompressed)
+    info = inspect_xlsx(data, max_uncompressed=max_uncompressed)
 
     try:
         with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as zf:
@@ -268,7 +296,8 @@ def read_sheet(
                         f"(feuilles présentes : {names})."
                     )
                 part = matching[0]
-            cells = find_formulas_without_value(zf, part, values_untrusted)
+            cells = (find_formulas_without_value(zf, part, values_untrusted)
+                     if _may_hold_formulas(info, part) else [])
     except ImportRejected:
         raise
     except (zipfile.BadZipFile, ParseError, KeyError, OSError) as exc:

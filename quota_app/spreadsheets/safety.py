@@ -68,6 +68,15 @@ MSG_ZIP_ENCRYPTED = "Le fichier contient des parties chiffrées ; il a été ref
 MSG_CORRUPT = "Le fichier est endommagé et ne peut pas être lu. Enregistrez-le de nouveau au format .xlsx."
 
 DOCTYPE_PATTERNS = (b"<!doctype", b"<!entity")
+_DECL_KEEP = max(len(p) for p in DOCTYPE_PATTERNS) - 1  # bytes of a declaration cut by a chunk end
+# An <f> element (a formula), with or without a namespace prefix: the rule of
+# reader._FORMULA_TAG. Cell text cannot hold a raw "<" (XML escapes it), so a worksheet part
+# without this pattern has no formula at all.
+FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+# A formula tag cut by a chunk end: it must start in the last _FORMULA_KEEP bytes before the
+# boundary (as in reader._has_formula); _FORMULA_HEAD bytes after it leave room for a long prefix.
+_FORMULA_KEEP = 64
+_FORMULA_HEAD = 1024
 DIMENSION_RE = re.compile(rb'<dimension\s+ref="([A-Za-z]*)(\d*)(?::([A-Za-z]+)(\d+))?"')
 
 
@@ -82,6 +91,9 @@ class XlsxInfo:
     dimensions: dict[str, tuple[int, int] | None] = field(default_factory=dict)
     # worksheet part name -> number of <row> elements
     row_elements: dict[str, int] = field(default_factory=dict)
+    # worksheet parts holding at least one formula tag (FORMULA_TAG); a worksheet part not in
+    # this set has no formula, so the reader need not parse it to look for formulas.
+    formula_parts: set[str] = field(default_factory=set)
 
 
 def column_number(letters: str | bytes) -> int:
@@ -114,18 +126,38 @@ def _check_signature(stream: BinaryIO) -> None:
 
 
 class _Counter:
-    """Counts occurrences of a byte pattern across chunk boundaries."""
+    """Counts occurrences of a byte pattern across chunk boundaries.
+
+    Each chunk is searched as it is; only the few bytes around a boundary are searched again
+    (an occurrence found there is necessarily cut by the boundary, so none counts twice)."""
 
     def __init__(self, pattern: bytes):
         self.pattern = pattern
+        self.keep = len(pattern) - 1
         self.tail = b""
         self.count = 0
 
     def feed(self, chunk: bytes) -> None:
-        data = self.tail + chunk
-        self.count += data.count(self.pattern)
-        keep = len(self.pattern) - 1
-        self.tail = data[-keep:] if keep else b""
+        keep = self.keep
+        if keep:
+            # tail: at most `keep` bytes before this chunk; head: at most `keep` bytes of it.
+            self.count += (self.tail + chunk[:keep]).count(self.pattern)
+            self.tail = (self.tail + chunk[-keep:])[-keep:]
+        self.count += chunk.count(self.pattern)
+
+
+def _has_declaration(data: bytes) -> bool:
+    """A DOCTYPE or ENTITY declaration, in any case. Both start with "<!", rare in a workbook
+    (comments, CDATA): only then is the data lowercased (copied) and searched."""
+    if b"!" not in data or b"<!" not in data:  # "!" alone: one memchr, the common case
+        return False
+    lowered = data.lower()
+    return any(p in lowered for p in DOCTYPE_PATTERNS)
+
+
+def _has_formula_tag(data: bytes) -> bool:
+    # `in` (fast) first; the regex only where "<f" or ":f" occurs. ":" is rare in sheet data.
+    return (b"<f" in data or (b":" in data and b":f" in data)) and FORMULA_TAG.search(data) is not None
 
 
 def _scan_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, result: XlsxInfo) -> int:
@@ -134,7 +166,9 @@ def _scan_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, result:
     is_xml = name.lower().endswith(XML_SUFFIXES)
     is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
     total = 0
-    tail = b""
+    decl_tail = b""  # the last bytes of the part so far, for a declaration cut by a chunk end
+    formula_tail = b""
+    has_formula = False
     first = True
     rows = _Counter(b"<row") if is_sheet else None
     dimension_head = b""
@@ -153,14 +187,19 @@ def _scan_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, result:
                     first = False
                     if chunk.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in chunk[:200]:
                         raise ImportRejected(MSG_ENCODING)
-                lowered = (tail + chunk).lower()
-                if any(p in lowered for p in DOCTYPE_PATTERNS):
+                # The chunk itself, then the bytes around the boundary with the previous one
+                # (no copy of the whole chunk: only a few bytes are joined).
+                if _has_declaration(chunk) or _has_declaration(decl_tail + chunk[:_DECL_KEEP]):
                     raise ImportRejected(MSG_XML)
-                tail = lowered[-16:]
+                decl_tail = (decl_tail + chunk[-_DECL_KEEP:])[-_DECL_KEEP:]
                 if rows is not None:
                     rows.feed(chunk)
                     if len(dimension_head) < 4096:
                         dimension_head += chunk[: 4096 - len(dimension_head)]
+                    if not has_formula:
+                        has_formula = _has_formula_tag(chunk) or _has_formula_tag(
+                            formula_tail + chunk[:_FORMULA_HEAD])
+                        formula_tail = (formula_tail + chunk[-_FORMULA_KEEP:])[-_FORMULA_KEEP:]
     except ImportRejected:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
@@ -172,6 +211,8 @@ def _scan_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, result:
     if is_sheet:
         # "<row" also matches "<rowBreaks"/"<rows..." which are rare; the limit is generous.
         result.row_elements[name] = rows.count
+        if has_formula:
+            result.formula_parts.add(name)
         match = DIMENSION_RE.search(dimension_head)
         if match:
             last_col = match.group(3) or match.group(1)
