@@ -192,8 +192,17 @@ def _cell_text(value: Any) -> str:
 
 def parse_phone_ml(value: Any) -> Result:
     """Malian number: 8 digits, with or without +223 / 00223 -> "+223XXXXXXXX"."""
-    if type(value) is str and _PHONE_AS_STORED.fullmatch(value):
-        return value, None  # already normalised: what the steps below return
+    if type(value) is str:
+        if _PHONE_AS_STORED.fullmatch(value):
+            return value, None  # already normalised: what the steps below return
+        # The usual typed forms, "+223 76 12 34 56" and "76 12 34 56": spaces are separators
+        # to identity.normalise_phone, which would give the same number (a local number may
+        # not start with 00: that one is refused below).
+        compact = value.replace(" ", "")
+        if _PHONE_AS_STORED.fullmatch(compact):
+            return compact, None
+        if _PHONE_LOCAL.fullmatch(compact):
+            return "+223" + compact, None
     if is_empty(value):
         return None, None
     raw = _cell_text(value)
@@ -208,6 +217,7 @@ def parse_phone_ml(value: Any) -> Result:
 
 _NINA_AS_STORED = re.compile(r"[0-9]{14}[A-Z]")
 _PHONE_AS_STORED = re.compile(r"\+223[0-9]{8}")
+_PHONE_LOCAL = re.compile(r"(?!00)[0-9]{8}")
 
 
 def parse_nina(value: Any) -> Result:
