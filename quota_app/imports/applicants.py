@@ -8,10 +8,10 @@
     unchanged  the same NINA/passport with exactly the same data: nothing to do (re-import);
     conflict   the same NINA/passport with different data: reported, never overwritten.
 - dry run (commit=False): writes nothing but the ImportRun (status "dry_run") and its audit event.
-- commit: all or nothing. The rows are validated in a second thread while this one writes the
-  new rows already validated, chunk by chunk, inside a savepoint (COPY on PostgreSQL, multi-row
-  INSERTs on SQLite; no ORM object per row, ids computed here, references taken from the
-  campaign's ReferenceCounter). With any error the savepoint is rolled back: no applicant is
+- commit: all or nothing. The rows are validated and built into insert rows in a second
+  thread while this one writes the chunks already built, inside a savepoint (COPY on
+  PostgreSQL, multi-row INSERTs on SQLite; no ORM object per row, ids computed here,
+  references taken from the campaign's ReferenceCounter). With any error the savepoint is rolled back: no applicant is
   written (run "rejected").
 The caller commits once (or rolls back).
 """
@@ -28,11 +28,12 @@ from ..applications.models import (
 )
 from ..campaigns.models import Campaign, Offer
 from ..extensions import db
+from ..gcpause import gc_paused
 from ..reference.models import Diploma, Region, Series
 from ..spreadsheets import parsers
 from ..spreadsheets.spec import ColumnSpec, SheetSpec, iter_records
 from ..timeutil import utcnow
-from .bulk import InBackground, allocate_ids, begin_savepoint, write_rows
+from .bulk import BulkTable, InBackground, allocate_ids, begin_savepoint
 from .common import (
     ImportResult, column_positions, open_upload, record_if, row_error, sort_errors,
 )
@@ -225,6 +226,7 @@ def _differences(current: dict, values: dict, current_choices: list[int], offer_
     return diffs
 
 
+@gc_paused()  # bulk work: see gcpause
 def import_applicants(campaign: Campaign, data: bytes, filename: str, actor=None, commit: bool = False,
                       progress: Callable[[int], None] | None = None,
                       stored_name: str | None = None, job_id: int | None = None,
@@ -233,7 +235,11 @@ def import_applicants(campaign: Campaign, data: bytes, filename: str, actor=None
     sheet, result = open_upload(KIND, campaign, data, filename, actor, record, stored_name, job_id)
     if sheet is None:
         return result
-    plan = _Plan(campaign, sheet.rows, result)
+    # A commit consumes the sheet's rows as it validates them (its error report, if any, comes
+    # from analysing the stored file again, as for every import).
+    plan = _Plan(campaign, sheet.rows, result, consume=commit)
+    if commit:
+        result.rows = []
     if not commit:
         for _chunk in plan.chunks():
             pass
@@ -243,23 +249,23 @@ def import_applicants(campaign: Campaign, data: bytes, filename: str, actor=None
         record_if(record, result, campaign, actor, "dry_run", stored_name, job_id)
         return result
 
-    # The commit validates and writes at the same time: the rows are checked in a second
-    # thread while this one writes the chunks already validated (the database works while
-    # Python validates). The writes go inside a savepoint: an error in any later row undoes
-    # them all, and the rejected run is still recorded.
+    # The commit validates and writes at the same time: the rows are checked and turned into
+    # insert rows in a second thread while this one writes the chunks already done (the
+    # database works while Python validates). The writes go inside a savepoint: an error in
+    # any later row undoes them all, and the rejected run is still recorded.
     writer = _Writer(campaign)
     savepoint = None
     written = 0
-    with InBackground(plan.chunks()) as chunks:
+    with InBackground(writer.rows.build(chunk) for chunk in plan.chunks()) as chunks:
         for chunk in chunks:
             if plan.errors:  # the import is rejected: what remains is only validated
                 continue
             if savepoint is None:
                 savepoint = begin_savepoint()
             writer.write(chunk)
-            written += len(chunk)
+            written += chunk.count
             if progress is not None:
-                progress(len(chunk))
+                progress(chunk.count)
     plan.finish()
     if plan.errors:
         if savepoint is not None:
@@ -283,8 +289,9 @@ class _Plan:
     conflicts accumulate in `result` as they are found; `finish()` sorts them and sets the
     counts. New rows are tuples, never kept as dicts: 100,000 dicts would double the peak memory."""
 
-    def __init__(self, campaign: Campaign, rows: list, result: ImportResult):
+    def __init__(self, campaign: Campaign, rows: list, result: ImportResult, consume: bool = False):
         self.rows = rows
+        self.consume = consume
         self.result = result
         self.ctx = _Context(campaign)
         self.spec = build_spec(self.ctx)
@@ -300,7 +307,7 @@ class _Plan:
         seen_nina: dict[str, int] = {}
         seen_passport: dict[str, int] = {}
         chunk: list[tuple[tuple, list[int]]] = []
-        for row in iter_records(self.rows, spec, errors):
+        for row in iter_records(self.rows, spec, errors, consume=self.consume):
             self.valid += 1
             row_errors = _check_row(row, spec, ctx, mapping)
             nina, passport = row.get("nina"), row.get("passport_number")
@@ -409,50 +416,80 @@ class _SearchNames:
         return key
 
 
+class _Chunk:
+    """One chunk's insert rows, built off the database; ids and references come at writing.
+    Until then each choice row holds its application's offset in the chunk."""
+
+    __slots__ = ("count", "applicants", "applications", "choices")
+
+    def __init__(self, applicants: list, applications: list, choices: list):
+        self.count = len(applications)
+        self.applicants, self.applications, self.choices = applicants, applications, choices
+
+
+APPLICANT_NAMES = ("id", "user_id", "source", "created_at", "updated_at")
+APPLICATION_NAMES = ("id", "reference", "campaign_id", "applicant_id", "status", "nationality", "submitted_at",
+                     "identity_warnings", "version", "created_at", "updated_at", *VALUE_KEYS, "search_name")
+CHOICE_NAMES = ("id", "application_id", "offer_id", "rank")
+
+
+class _RowBuilder:
+    """Turns _Plan.chunks() items into insert rows, values converted for the database: the
+    work that needs no database, done in the validation thread."""
+
+    def __init__(self, campaign: Campaign, dialect):
+        self.campaign_id = campaign.id
+        self.now = utcnow()
+        self.search_name = _SearchNames()
+        self.applicants = BulkTable(Applicant.__table__, APPLICANT_NAMES, dialect, filled_later=("id",))
+        self.applications = BulkTable(Application.__table__, APPLICATION_NAMES, dialect,
+                                      filled_later=("id", "reference", "applicant_id"))
+        self.choices = BulkTable(ApplicationChoice.__table__, CHOICE_NAMES, dialect,
+                                 filled_later=("id", "application_id"))
+
+    def build(self, chunk: list[tuple]) -> _Chunk:
+        now, campaign_id, search_name = self.now, self.campaign_id, self.search_name
+        nina_at, birth_at = VALUE_KEYS.index("nina"), VALUE_KEYS.index("birth_date")
+        last_at, first_at = VALUE_KEYS.index("last_name"), VALUE_KEYS.index("first_names")
+        warning_of = parsers.nina_birth_year_warning
+        applicant_rows = [[None, None, "import", now, now] for _ in chunk]
+        application_rows, choice_rows = [], []
+        for offset, (values, offer_ids) in enumerate(chunk):
+            warning = warning_of(values[nina_at], values[birth_at])
+            application_rows.append([
+                None, None, campaign_id, None, "submitted", "MLI", now, [warning] if warning else None, 1, now, now,
+                *values, search_name(values[last_at], values[first_at])])
+            for rank, offer_id in enumerate(offer_ids, start=1):
+                choice_rows.append([None, offset, offer_id, rank])
+        return _Chunk(self.applicants.prepare(applicant_rows), self.applications.prepare(application_rows),
+                      self.choices.prepare(choice_rows))
+
+
 class _Writer:
-    """Writes chunks of new rows: applicants, applications and their choices, with ids and
+    """Writes built chunks: applicants, applications and their choices, with ids and
     references taken chunk by chunk (the counter's row stays locked by the first UPDATE until
     the commit, so a chunk's references follow the previous chunk's)."""
 
     def __init__(self, campaign: Campaign):
         self.campaign = campaign
         self.prefix = f"{campaign.reference_prefix}-{campaign.year}-"
-        self.now = utcnow()
-        self.search_name = _SearchNames()
         self.sequences: dict[str, str] = {}
-        self.tables = (Applicant.__table__, Application.__table__, ApplicationChoice.__table__)
-        self.application_names = ("id", "reference", "campaign_id", "applicant_id", "status", "nationality",
-                                  "submitted_at", "identity_warnings", "version", "created_at", "updated_at",
-                                  *VALUE_KEYS, "search_name")
+        self.rows = _RowBuilder(campaign, db.engine.dialect)
 
-    def write(self, chunk: list[tuple]) -> None:
-        """`chunk`: items of _Plan.chunks()."""
-        applicants, applications, choices = self.tables
-        count = len(chunk)
+    def write(self, chunk: _Chunk) -> None:
+        rows = self.rows
         # The counter's UPDATE comes first: it serialises two imports into the same campaign.
-        first_ref = _reserve_references(self.campaign, count)
-        applicant_ids = self._ids(applicants, count)
-        application_ids = self._ids(applications, count)
-        choice_ids = iter(self._ids(choices, sum(len(item[1]) for item in chunk)))
-        now, campaign_id, prefix, search_name = self.now, self.campaign.id, self.prefix, self.search_name
-        nina_at, birth_at = VALUE_KEYS.index("nina"), VALUE_KEYS.index("birth_date")
-        last_at, first_at = VALUE_KEYS.index("last_name"), VALUE_KEYS.index("first_names")
-        warning_of = parsers.nina_birth_year_warning
-        applicant_rows, application_rows, choice_rows = [], [], []
-        for offset, (values, offer_ids) in enumerate(chunk):
-            applicant_id, application_id = applicant_ids[offset], application_ids[offset]
-            applicant_rows.append([applicant_id, None, "import", now, now])
-            warning = warning_of(values[nina_at], values[birth_at])
-            application_rows.append([
-                application_id, f"{prefix}{first_ref + offset:06d}", campaign_id, applicant_id, "submitted",
-                "MLI", now, [warning] if warning else None, 1, now, now, *values,
-                search_name(values[last_at], values[first_at])])
-            for rank, offer_id in enumerate(offer_ids, start=1):
-                choice_rows.append([next(choice_ids), application_id, offer_id, rank])
-        write_rows(applicants, ("id", "user_id", "source", "created_at", "updated_at"), applicant_rows)
-        write_rows(applications, self.application_names, application_rows)
-        if choice_rows:
-            write_rows(choices, ("id", "application_id", "offer_id", "rank"), choice_rows)
-
-    def _ids(self, table, count: int) -> list[int]:
-        return allocate_ids(table, count, self.sequences)
+        first_ref = _reserve_references(self.campaign, chunk.count)
+        applicant_ids = allocate_ids(rows.applicants.table, chunk.count, self.sequences)
+        application_ids = allocate_ids(rows.applications.table, chunk.count, self.sequences)
+        choice_ids = allocate_ids(rows.choices.table, len(chunk.choices), self.sequences)
+        for row, applicant_id in zip(chunk.applicants, applicant_ids):
+            row[0] = applicant_id
+        prefix = self.prefix
+        for offset, row in enumerate(chunk.applications):
+            row[0], row[1], row[3] = application_ids[offset], f"{prefix}{first_ref + offset:06d}", applicant_ids[offset]
+        for row, choice_id in zip(chunk.choices, choice_ids):
+            row[0], row[1] = choice_id, application_ids[row[1]]
+        rows.applicants.send(chunk.applicants)
+        rows.applications.send(chunk.applications)
+        rows.choices.send(chunk.choices)

@@ -3,7 +3,8 @@
 InBackground   runs the validation in a thread while the caller writes what is ready
 begin_savepoint the savepoint that makes the writes undoable (SQLite's transaction first)
 allocate_ids   ids for a chunk before it is written (no RETURNING)
-write_rows     one chunk: COPY on PostgreSQL, multi-row INSERT on SQLite, Core otherwise
+BulkTable      chunks of rows: prepared off the database, then COPY on PostgreSQL,
+               multi-row INSERT on SQLite, Core otherwise
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import queue
 import sqlite3
 import sys
 import threading
+from itertools import chain
 from typing import Any, Callable
 
 from sqlalchemy import JSON, func, insert, select, text
@@ -76,11 +78,13 @@ class InBackground:
 def begin_savepoint():
     """A savepoint for the import's writes. pysqlite opens its transaction only at the first
     INSERT/UPDATE: a SAVEPOINT issued before would open it itself, and releasing it would then
-    commit everything. The transaction is therefore begun first, as pysqlite would."""
+    commit everything. The transaction is therefore begun first, IMMEDIATE: the write lock is
+    taken now (waiting for another writer), so that no one else inserts between allocate_ids'
+    max(id) and the rows written with those ids."""
     if db.engine.dialect.name == "sqlite":
         driver = db.session.connection().connection.driver_connection
         if not driver.in_transaction:
-            driver.execute("BEGIN")
+            driver.execute("BEGIN IMMEDIATE")
     return db.session.begin_nested()
 
 
@@ -103,34 +107,73 @@ def allocate_ids(table, count: int, sequences: dict[str, str]) -> list[int]:
     return list(range(start, start + count))
 
 
-def write_rows(table, names: tuple[str, ...], rows: list[list]) -> None:
-    """One chunk's rows (lists in `names` order), in the session's transaction, without Core's
-    per-row parameter handling (it cost as much as the inserts): COPY on PostgreSQL; on SQLite
-    multi-row INSERTs, each value through its column type's own bind processor, so that what
-    is stored is what Core would store. Any other case goes through Core executemany."""
-    absent = [c for c in table.c if c.name not in names and c.default is not None]
-    dialect = db.engine.dialect
-    if dialect.name not in ("postgresql", "sqlite") or any(not c.default.is_scalar for c in absent):
-        db.session.execute(insert(table), [dict(zip(names, row)) for row in rows])
-        return
-    defaults = [c.default.arg for c in absent]  # Core fills them in for absent keys: so do we
-    if defaults:
-        for row in rows:
-            row.extend(defaults)
-    names = (*names, *(c.name for c in absent))
-    quoted = ", ".join(f'"{name}"' for name in names)
-    driver = db.session.connection().connection.driver_connection
-    if dialect.name == "sqlite":
-        _write_sqlite(driver, table, names, quoted, rows, dialect)
-        return
-    # JSON as text, None included: Core stores None as JSON null (none_as_null=False).
-    as_json = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
-    with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-        for row in rows:
-            for i in as_json:
-                value = row[i]
-                row[i] = "null" if value is None else json.dumps(value)
-            copy.write_row(row)
+class BulkTable:
+    """Writes chunks of rows (lists in `names` order) into one table, in the session's
+    transaction, without Core's per-row parameter handling (it cost as much as the inserts):
+    COPY on PostgreSQL; on SQLite multi-row INSERTs, each value through its column type's own
+    bind processor, so that what is stored is what Core would store. Any other database goes
+    through Core executemany.
+
+    The work is split in two so that it can run on two threads: `prepare(rows)` touches no
+    database (the validation thread runs it while the database writes the previous chunk)
+    and `send(rows)` writes. Columns named in `filled_later` (ids, references: known only when
+    the chunk is written) are left untouched by `prepare`; the caller sets them before `send`."""
+
+    def __init__(self, table, names: tuple[str, ...], dialect, filled_later: tuple[str, ...] = ()):
+        self.table = table
+        self.dialect = dialect
+        absent = [c for c in table.c if c.name not in names and c.default is not None]
+        self.core = dialect.name not in ("postgresql", "sqlite") or any(not c.default.is_scalar for c in absent)
+        self.given = names
+        # Core fills the defaults in for absent keys: so do we.
+        self.defaults = [] if self.core else [c.default.arg for c in absent]
+        self.names = names if self.core else (*names, *(c.name for c in absent))
+        self.quoted = ", ".join(f'"{name}"' for name in self.names)
+        self.converters: list[tuple[int, Callable[[Any], Any]]] = []
+        if self.core:
+            return
+        for i, name in enumerate(self.names):
+            if name in filled_later:
+                continue
+            if dialect.name == "sqlite":
+                process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                if process is not None:
+                    self.converters.append((i, _memoised(process)))
+            elif isinstance(table.c[name].type, JSON):
+                # JSON as text, None included: Core stores None as JSON null (none_as_null=False).
+                self.converters.append((i, _json_text))
+
+    def prepare(self, rows: list[list]) -> list[list]:
+        """Fills in the defaults and converts the values, in place; no database."""
+        if self.core:
+            return rows
+        defaults = self.defaults
+        if defaults:
+            for row in rows:
+                row.extend(defaults)
+        for i, convert in self.converters:
+            for row in rows:
+                row[i] = convert(row[i])
+        return rows
+
+    def send(self, rows: list[list]) -> None:
+        """Writes prepared rows."""
+        if not rows:
+            return
+        if self.core:
+            db.session.execute(insert(self.table), [dict(zip(self.given, row)) for row in rows])
+            return
+        driver = db.session.connection().connection.driver_connection
+        if self.dialect.name == "sqlite":
+            _send_sqlite(driver, self.table.name, self.quoted, len(self.names), rows)
+            return
+        with driver.cursor() as cursor, cursor.copy(f'COPY "{self.table.name}" ({self.quoted}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def _json_text(value) -> str:
+    return "null" if value is None else json.dumps(value)
 
 
 _MISSING = object()
@@ -157,28 +200,21 @@ def _memoised(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return run
 
 
-def _write_sqlite(driver, table, names: tuple[str, ...], quoted: str, rows: list[list], dialect) -> None:
+def _send_sqlite(driver, name: str, quoted: str, width: int, rows: list[list]) -> None:
     """As many rows per INSERT as SQLite takes parameters: the statement's rows are inserted
     in one call into SQLite, which releases the GIL meanwhile (the validation thread runs),
     where executemany takes the GIL back between rows."""
-    for i, name in enumerate(names):
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:
-            process = _memoised(process)
-            for row in rows:
-                row[i] = process(row[i])
     try:
         limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     except AttributeError:  # Python < 3.11
         limit = 999
-    per_statement = max(1, min(limit, 32_766) // len(names))
-    placeholders = "(" + ", ".join("?" * len(names)) + ")"
+    per_statement = max(1, min(limit, 32_766) // width)
+    placeholders = "(" + ", ".join("?" * width) + ")"
     cursor = driver.cursor()
     try:
         for start in range(0, len(rows), per_statement):
             batch = rows[start:start + per_statement]
-            cursor.execute(f'INSERT INTO "{table.name}" ({quoted}) VALUES '
-                           + ", ".join([placeholders] * len(batch)),
-                           [value for row in batch for value in row])
+            cursor.execute(f'INSERT INTO "{name}" ({quoted}) VALUES ' + ", ".join([placeholders] * len(batch)),
+                           list(chain.from_iterable(batch)))
     finally:
         cursor.close()

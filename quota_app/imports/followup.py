@@ -31,6 +31,7 @@ from ..audit.services import record as audit
 from ..campaigns.models import Campaign
 from ..errors import Conflict
 from ..extensions import db
+from ..gcpause import gc_paused
 from ..reference.models import Establishment
 from ..spreadsheets import parsers
 from ..spreadsheets.headers import normalise_header
@@ -310,6 +311,7 @@ def _plan(records: list[dict], matched: dict, followups: dict[int, FollowUp], he
     return planned, counts, errors
 
 
+@gc_paused()  # bulk work: see gcpause
 def import_followup(campaign: Campaign, data: bytes, filename: str, actor=None, commit: bool = False,
                     progress: Callable[[int], None] | None = None,
                     stored_name: str | None = None, job_id: int | None = None,

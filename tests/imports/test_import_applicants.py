@@ -194,7 +194,7 @@ def test_rows_written_before_a_later_error_are_undone(db, campaign, manager, mon
 
     def counted_write(self, chunk):
         write(self, chunk)
-        written.append(len(chunk))
+        written.append(chunk.count)
         wrote.set()
 
     def waiting_check(record, *args):
