@@ -33,7 +33,7 @@ from ..reference.models import Diploma, Region, Series
 from ..spreadsheets import parsers
 from ..spreadsheets.spec import ColumnSpec, SheetSpec, iter_records
 from ..timeutil import utcnow
-from .bulk import BulkTable, InBackground, allocate_ids, begin_savepoint
+from .bulk import BulkTable, InBackground, allocate_ids, begin_savepoint, page_cache
 from .common import (
     ImportResult, column_positions, open_upload, record_if, row_error, sort_errors,
 )
@@ -41,6 +41,7 @@ from .common import (
 KIND = "applicants"
 SHEET_NAME = "Candidats"
 CHUNK_SIZE = 2000
+CACHE_MB = 24  # SQLite's page cache while the commit writes (bulk.page_cache); memory stays < 300 MB
 SEX_CHOICES = {"M": "Homme", "F": "Femme"}
 # Application columns compared to tell "unchanged" from "conflict".
 COMPARED = ("last_name", "first_names", "sex", "birth_date", "birth_place", "nina",
@@ -256,7 +257,7 @@ def import_applicants(campaign: Campaign, data: bytes, filename: str, actor=None
     writer = _Writer(campaign)
     savepoint = None
     written = 0
-    with InBackground(writer.rows.build(chunk) for chunk in plan.chunks()) as chunks:
+    with page_cache(CACHE_MB), InBackground(writer.rows.build(chunk) for chunk in plan.chunks()) as chunks:
         for chunk in chunks:
             if plan.errors:  # the import is rejected: what remains is only validated
                 continue

@@ -13,6 +13,7 @@ import queue
 import sqlite3
 import sys
 import threading
+from contextlib import contextmanager
 from itertools import chain
 from typing import Any, Callable
 
@@ -86,6 +87,24 @@ def begin_savepoint():
         if not driver.in_transaction:
             driver.execute("BEGIN IMMEDIATE")
     return db.session.begin_nested()
+
+
+@contextmanager
+def page_cache(megabytes: int):
+    """On SQLite, a bigger page cache for the import's connection while it writes, then the
+    previous size again. With the default 2 MB, inserting 100,000 rows into a dozen indexes
+    spills dirty pages to the file and reads them back all along (perf: an eighth of an
+    import's time in pwrite/pread)."""
+    if db.engine.dialect.name != "sqlite":
+        yield
+        return
+    driver = db.session.connection().connection.driver_connection
+    previous = driver.execute("PRAGMA cache_size").fetchone()[0]
+    driver.execute(f"PRAGMA cache_size = {-1024 * int(megabytes)}")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
 def allocate_ids(table, count: int, sequences: dict[str, str]) -> list[int]:

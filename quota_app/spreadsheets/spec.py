@@ -207,9 +207,10 @@ def iter_records(rows: Sequence[Sequence[Any]], spec: SheetSpec, errors: list[di
 # Rows validated together: big enough for column-wise work to pay, small enough that a block's
 # cells (a few lists of this length per column) weigh little next to the sheet itself.
 _BLOCK_ROWS = 4096
-# A column stops being memoised when a block brings more new values than this share of its rows
-# (NINA, phone: one value per applicant; looking them up would only add work). Not lower: the
-# first block of a birth-date column is ~70 % new values, the next ones fewer and fewer ...
+# A column stops being memoised when a block brings more new values than this share of its
+# filled cells (NINA, phone, passport: one value per applicant; looking them up would only add
+# work). Not lower: the first block of a birth-date column is ~70 % new values, the next ones
+# fewer and fewer ...
 _MEMO_MAX_NEW_SHARE = 0.8
 # ... or when its table holds this many values: memory stays bounded whatever the sheet holds.
 _MEMO_MAX_ENTRIES = 50_000
@@ -308,7 +309,9 @@ class _ColumnMemo:
         values = list(map(known.__getitem__, raw))
         in_block = bad.intersection(distinct) if bad else None
         positions = list(compress(range(len(raw)), map(in_block.__contains__, raw))) if in_block else []
-        if len(new) > _MEMO_MAX_NEW_SHARE * len(raw) or len(known) > _MEMO_MAX_ENTRIES:
+        # Share of the filled cells: a passport column, half empty, is as unique as NINA.
+        filled = len(raw) - raw.count(None)
+        if len(new) > _MEMO_MAX_NEW_SHARE * filled or len(known) > _MEMO_MAX_ENTRIES:
             self.active, self.values, self.bad = False, {}, set()
         return values, positions
 
