@@ -4,7 +4,7 @@ import pytest
 from campaign_helpers import NOW, first, form_data, make_campaign, make_ready_campaign, text
 from quota_app.audit.models import AuditEvent
 from quota_app.campaigns.models import Campaign, Offer
-from quota_app.reference.models import DocumentType, Establishment, Level, Programme
+from quota_app.reference.models import DocumentType, Level, Programme
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 import json
 from datetime import timedelta
 
-from journey_helpers import fill_all, page_text, start
+from journey_helpers import fill_all, page_text
 
 
 def _app(db, app_id):

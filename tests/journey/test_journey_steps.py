@@ -4,8 +4,8 @@ from io import BytesIO
 
 import pytest
 
-from journey_helpers import (IDENTITY, MOTIVATION, PDF_BYTES, diploma_id, doc_type_id, fill_all, offer_ids,
-                             page_text, png_bytes, region_id, series_id, start)
+from journey_helpers import (IDENTITY, PDF_BYTES, diploma_id, doc_type_id, fill_all, offer_ids, page_text,
+                             png_bytes, series_id, start)
 
 
 def _app(db, app_id):

@@ -22,9 +22,7 @@ AGES = {"A1": 22, "A2": 26, "A3": 17, "A4": 23, "A5": 24}
 
 def build_dataset(db):
     """Creates two campaigns (the second holds one look-alike file) and returns the ids."""
-    from quota_app.applications.models import Applicant, Application, ApplicationChoice
-    from quota_app.campaigns.models import Campaign, Offer
-    from quota_app.reference.models import Diploma, Establishment, Programme, Region, Series
+    from quota_app.campaigns.models import Campaign
 
     def one(model, **kw):
         return db.session.execute(db.select(model).filter_by(**kw)).scalar_one()
