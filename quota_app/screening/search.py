@@ -126,9 +126,13 @@ def identifier_conditions(q: str, campaign) -> list:
     if not any(c.isdigit() for c in q):
         return []
     compact = normalise_nina(q)  # no spaces, dashes, dots or slashes; upper case
-    conditions = [Application.nina == compact]
+    # NINA and passport through the campaign's uniques (campaign_id, nina / passport_number);
+    # phone and reference through their own indexes (a campaign condition there would let
+    # SQLite, without statistics, pick a campaign index and scan it).
+    in_campaign = Application.campaign_id == campaign.id
+    conditions = [and_(in_campaign, Application.nina == compact)]
     if _PASSPORT.match(compact):
-        conditions.append(Application.passport_number == compact)
+        conditions.append(and_(in_campaign, Application.passport_number == compact))
     phone, _error = normalise_phone(q)
     if phone:
         conditions.append(Application.phone == phone)

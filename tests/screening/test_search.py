@@ -131,3 +131,20 @@ def test_unknown_campaign_is_404(client, data, make_user, login):
     login(make_user("manager"))
     assert client.get("/gestion/dossiers/?campaign=999999").status_code == 404
     assert client.get("/gestion/dossiers/?campaign=abc").status_code == 404
+
+
+@pytest.mark.parametrize("q", ["1f04abcdefg001k", "aa1000004", "76 00 00 05", "MLI-2026-000002"])
+def test_identifier_search_reads_indexes_only(db, data, q):
+    # Each identifier branch is a SEARCH through an index, never a SCAN of the applications
+    # (NINA and passport within the campaign's uniques, since no global index holds them).
+    from sqlalchemy import text
+
+    from quota_app.campaigns.models import Campaign
+    from quota_app.screening.search import list_rows
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's plan; PostgreSQL chooses by its statistics")
+    campaign = db.session.get(Campaign, data["campaign"])
+    statement = list_rows(campaign, {"q": q}).compile(db.engine, compile_kwargs={"literal_binds": True})
+    plan = [row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {statement}"))]
+    assert not [step for step in plan if step.startswith("SCAN applications")], plan  # whole table or index
