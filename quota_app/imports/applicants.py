@@ -233,7 +233,7 @@ def import_applicants(campaign: Campaign, data: bytes, filename: str, actor=None
                       stored_name: str | None = None, job_id: int | None = None,
                       record: bool = True) -> ImportResult:
     """Dry run (commit=False) or all-or-nothing commit. `progress(n)` is called as rows are done."""
-    sheet, result = open_upload(KIND, campaign, data, filename, actor, record, stored_name, job_id)
+    sheet, result = open_upload(KIND, campaign, data, filename, actor, record, stored_name, job_id, progress)
     if sheet is None:
         return result
     # A commit consumes the sheet's rows as it validates them (its error report, if any, comes

@@ -22,7 +22,6 @@ def _run(kind, campaign_code, path, commit, actor_email):
     from ..errors import Conflict, NotFound
     from ..extensions import db
     from . import services
-    from .common import read_upload
 
     try:
         campaign = services.campaign_by_code(campaign_code)
@@ -36,13 +35,9 @@ def _run(kind, campaign_code, path, commit, actor_email):
     with open(path, "rb") as fh:
         data = fh.read()
     try:
-        total = max(sum(1 for r in read_upload(data).rows if r) - 1, 0)
-    except Exception:
-        total = 0
-    try:
-        with click.progressbar(length=max(total, 1), label="Lignes", show_pos=True, show_percent=True) as bar:
+        with click.progressbar(length=1, label="Lignes", show_pos=True, show_percent=True) as bar:
             result = services.run_import(kind, campaign, data, os.path.basename(path), actor,
-                                         commit=commit, progress=bar.update)
+                                         commit=commit, progress=_BarProgress(bar))
         db.session.commit()
     except (Conflict, IntegrityError):
         db.session.rollback()  # written meanwhile by someone else: nothing of this import is kept
@@ -87,3 +82,17 @@ _command("applicants", "Candidats saisis depuis les fiches papier.")
 _command("offers", "Offres de places (filière, établissement, places, places réservées).")
 _command("followup", "Suivi AMCI / OFPPT (n° dossier AMCI, visa, voyage, arrivée, inscription, abandon), "
          "rattaché aux dossiers par référence, NINA ou passeport.")
+
+
+class _BarProgress:
+    """The terminal bar as an import's progress reporter: the import gives the total once it
+    has read the sheet (common.open_upload), then the rows done."""
+
+    def __init__(self, bar):
+        self.bar = bar
+
+    def set_total(self, total: int) -> None:
+        self.bar.length = max(total, 1)
+
+    def __call__(self, n: int = 1) -> None:
+        self.bar.update(n)

@@ -81,16 +81,26 @@ def record_if(enabled: bool, result: ImportResult, campaign, actor, status: str,
 
 
 def open_upload(kind: str, campaign, data: bytes, filename: str, actor, record: bool,
-                stored_name: str | None, job_id: int | None):
+                stored_name: str | None, job_id: int | None, progress=None):
     """(sheet, fresh result), or (None, the rejected result, its run recorded) for a file
-    refused by the safety checks."""
+    refused by the safety checks. A `progress` reporter that takes a total (a job's Progress,
+    the command's bar) is told the number of data rows as soon as the sheet is read: nobody
+    has to read the file a first time just to size the bar."""
     try:
         sheet = read_upload(data)
     except ImportRejected as error:
         result = rejected_result(kind, filename, data, error)
         record_if(record, result, campaign, actor, "rejected", stored_name, job_id)
         return None, result
+    set_total = getattr(progress, "set_total", None)
+    if set_total is not None:
+        set_total(data_rows(sheet.rows))
     return sheet, ImportResult(kind=kind, filename=filename, sha256=file_digest(data), rows=sheet.rows)
+
+
+def data_rows(rows) -> int:
+    """The rows holding data, the header row excluded."""
+    return max(sum(1 for row in rows if row) - 1, 0)
 
 
 def rejected_result(kind: str, filename: str, data: bytes, error: ImportRejected) -> ImportResult:

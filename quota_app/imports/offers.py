@@ -75,7 +75,7 @@ def import_offers(campaign: Campaign, data: bytes, filename: str, actor=None, co
                   progress: Callable[[int], None] | None = None,
                   stored_name: str | None = None, job_id: int | None = None,
                   record: bool = True) -> ImportResult:
-    sheet, result = open_upload(KIND, campaign, data, filename, actor, record, stored_name, job_id)
+    sheet, result = open_upload(KIND, campaign, data, filename, actor, record, stored_name, job_id, progress)
     if sheet is None:
         return result
     programmes, establishments = _lookups()

@@ -45,10 +45,8 @@ def run_job(job_id: int) -> None:
         from ..auth.models import User
 
         actor = db.session.get(User, params["actor_id"]) if params.get("actor_id") else None
-        sheet_rows = _data_rows(data)
         commit = params.get("commit", False)
-        progress = jobs.Progress(job_id, sheet_rows)
-        progress.set_total(sheet_rows)
+        progress = jobs.Progress(job_id, None)  # the import sets the total once it has read the sheet
         result = services.run_import(params["kind"], campaign, data, params["filename"], actor,
                                      commit=commit, progress=progress, stored_name=params["stored_name"],
                                      job_id=job_id)
@@ -62,21 +60,10 @@ def run_job(job_id: int) -> None:
         jobs.finish(job_id, services.summary(result),
                     {"run_id": result.run.id if result.run else None, "counts": result.counts,
                      "committed": result.committed},
-                    done=progress.done, total=sheet_rows)
+                    done=progress.done, total=progress.total)
     except Exception as exc:  # the job's page must say it failed, whatever happened
         jobs.fail(job_id, "L'import a échoué ; aucune donnée n'a été modifiée.",
                   f"{exc.__class__.__name__}: {exc}\n{traceback.format_exc()}")
-
-
-def _data_rows(data: bytes) -> int:
-    """Rows holding data (the header included): the job's total."""
-    from .common import read_upload
-
-    try:
-        sheet = read_upload(data)
-    except Exception:
-        return 0
-    return max(sum(1 for r in sheet.rows if r) - 1, 0)
 
 
 @huey.task()

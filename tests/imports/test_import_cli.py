@@ -44,3 +44,20 @@ def test_offers(app, db, campaign, tmp_path):
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert db.session.execute(select(Offer.seats).where(Offer.code == "TS-IA-ISTA-CASA")).scalar_one() == 10
+
+
+def test_the_file_is_read_once_and_sizes_the_bar(app, db, campaign, tmp_path, monkeypatch):
+    # The import tells the bar its total once it has read the sheet: no first reading for it.
+    from quota_app.imports import cli, common
+
+    reads, lengths = [], []
+    read_sheet = common.read_sheet
+    monkeypatch.setattr(common, "read_sheet", lambda *a, **k: reads.append(1) or read_sheet(*a, **k))
+    set_total = cli._BarProgress.set_total
+    monkeypatch.setattr(cli._BarProgress, "set_total",
+                        lambda self, total: lengths.append(total) or set_total(self, total))
+    path = tmp_path / "saisie.xlsx"
+    path.write_bytes(xlsx_bytes([person(n) for n in range(1, 4)]))
+    result = run(app, "applicants", "--campaign", "Q2026", str(path), "--commit")
+    assert result.exit_code == 0, result.output
+    assert (len(reads), lengths) == (1, [3])

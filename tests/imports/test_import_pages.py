@@ -109,12 +109,18 @@ def test_template_download(client, campaign, manager, login):
     assert load_workbook(io.BytesIO(response.data)).sheetnames[0] == "Suivi AMCI"
 
 
-def test_big_file_goes_through_a_job(app, client, db, campaign, manager, login, make_user):
+def test_big_file_goes_through_a_job(app, client, db, campaign, manager, login, make_user, monkeypatch):
+    from quota_app.imports import common
+
+    reads = []
+    read_sheet = common.read_sheet
+    monkeypatch.setattr(common, "read_sheet", lambda *a, **k: reads.append(1) or read_sheet(*a, **k))
     app.config["IMPORT_BACKGROUND_BYTES"] = 1
     try:
         login(manager)
         response = upload(client, campaign, xlsx_bytes([person(n) for n in range(1, 31)]))
         assert "/taches/" in response.headers["Location"]
+        assert len(reads) == 1  # the job's total comes from the import's own reading
         job = db.session.execute(select(Job)).scalar_one()
         assert job.status == "done" and job.total_count == 30 and job.done_count == 30
         page = client.get(response.headers["Location"]).get_data(as_text=True)
