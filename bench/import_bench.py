@@ -10,7 +10,7 @@
    (getrusage(RUSAGE_SELF).ru_maxrss, read by the child at its end) is its own:
      - pandas: `pandas.read_excel(path, engine="openpyxl")`, nothing else;
      - import: a fresh database (SQLite temp file, or a PostgreSQL schema of its own created and
-       dropped here) with the demo campaign, then `import_applicants(..., commit=True)` and the
+       dropped here) with the demo campaign, then `run_import("applicants", ..., commit=True)` (what the page, the command and the job call) and the
        commit, timed together (read, safety checks, parse and validate every cell, insert).
 Targets (issue 5): import <= 0.3 x pandas, peak memory of the import < 300 MB.
 """
@@ -155,7 +155,7 @@ def measure_pandas(path: Path) -> dict:
 
 def measure_import(path: Path, folder: Path, database: str, schema: str | None, profile: bool) -> dict:
     from quota_app.extensions import db
-    from quota_app.imports.applicants import import_applicants
+    from quota_app.imports.services import run_import
 
     app = _app(folder, database, schema)
     with app.app_context():
@@ -169,7 +169,7 @@ def measure_import(path: Path, folder: Path, database: str, schema: str | None, 
             profiler = cProfile.Profile()
             profiler.enable()
         start = time.perf_counter()
-        result = import_applicants(campaign, data, path.name, None, commit=True)
+        result = run_import("applicants", campaign, data, path.name, None, commit=True)
         db.session.commit()
         seconds = time.perf_counter() - start
         if profiler is not None:

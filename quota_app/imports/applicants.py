@@ -28,7 +28,6 @@ from ..applications.models import (
 )
 from ..campaigns.models import Campaign, Offer
 from ..extensions import db
-from ..gcpause import gc_paused
 from ..reference.models import Diploma, Region, Series
 from ..spreadsheets import parsers
 from ..spreadsheets.spec import ColumnSpec, SheetSpec, iter_records
@@ -227,7 +226,6 @@ def _differences(current: dict, values: dict, current_choices: list[int], offer_
     return diffs
 
 
-@gc_paused()  # bulk work: see gcpause
 def import_applicants(campaign: Campaign, data: bytes, filename: str, actor=None, commit: bool = False,
                       progress: Callable[[int], None] | None = None,
                       stored_name: str | None = None, job_id: int | None = None,
@@ -239,8 +237,6 @@ def import_applicants(campaign: Campaign, data: bytes, filename: str, actor=None
     # A commit consumes the sheet's rows as it validates them (its error report, if any, comes
     # from analysing the stored file again, as for every import).
     plan = _Plan(campaign, sheet.rows, result, consume=commit)
-    if commit:
-        result.rows = []
     if not commit:
         for _chunk in plan.chunks():
             pass
@@ -254,10 +250,11 @@ def import_applicants(campaign: Campaign, data: bytes, filename: str, actor=None
     # insert rows in a second thread while this one writes the chunks already done (the
     # database works while Python validates). The writes go inside a savepoint: an error in
     # any later row undoes them all, and the rejected run is still recorded.
+    result.rows = []
     writer = _Writer(campaign)
     savepoint = None
     written = 0
-    with page_cache(CACHE_MB), InBackground(writer.rows.build(chunk) for chunk in plan.chunks()) as chunks:
+    with page_cache(CACHE_MB), InBackground(writer.builder.build(chunk) for chunk in plan.chunks()) as chunks:
         for chunk in chunks:
             if plan.errors:  # the import is rejected: what remains is only validated
                 continue
@@ -475,10 +472,10 @@ class _Writer:
         self.campaign = campaign
         self.prefix = f"{campaign.reference_prefix}-{campaign.year}-"
         self.sequences: dict[str, str] = {}
-        self.rows = _RowBuilder(campaign, db.engine.dialect)
+        self.builder = _RowBuilder(campaign, db.engine.dialect)
 
     def write(self, chunk: _Chunk) -> None:
-        rows = self.rows
+        rows = self.builder
         # The counter's UPDATE comes first: it serialises two imports into the same campaign.
         first_ref = _reserve_references(self.campaign, chunk.count)
         applicant_ids = allocate_ids(rows.applicants.table, chunk.count, self.sequences)

@@ -31,7 +31,6 @@ from ..audit.services import record as audit
 from ..campaigns.models import Campaign
 from ..errors import Conflict
 from ..extensions import db
-from ..gcpause import gc_paused
 from ..reference.models import Establishment
 from ..spreadsheets import parsers
 from ..spreadsheets.headers import normalise_header
@@ -311,7 +310,6 @@ def _plan(records: list[dict], matched: dict, followups: dict[int, FollowUp], he
     return planned, counts, errors
 
 
-@gc_paused()  # bulk work: see gcpause
 def import_followup(campaign: Campaign, data: bytes, filename: str, actor=None, commit: bool = False,
                     progress: Callable[[int], None] | None = None,
                     stored_name: str | None = None, job_id: int | None = None,

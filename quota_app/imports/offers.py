@@ -15,7 +15,6 @@ from sqlalchemy import select
 from ..audit.services import record as audit
 from ..campaigns.models import Campaign, Offer
 from ..extensions import db
-from ..gcpause import gc_paused
 from ..reference.models import Establishment, Programme
 from ..spreadsheets import parsers
 from ..spreadsheets.spec import ColumnSpec, SheetSpec, validate_rows
@@ -70,7 +69,6 @@ def template_workbook(campaign: Campaign):
     return build_template(build_spec(programmes, establishments), lines)
 
 
-@gc_paused()  # bulk work: see gcpause
 def import_offers(campaign: Campaign, data: bytes, filename: str, actor=None, commit: bool = False,
                   progress: Callable[[int], None] | None = None,
                   stored_name: str | None = None, job_id: int | None = None,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ..campaigns.models import Campaign
 from ..errors import NotFound
 from ..extensions import db
+from ..gcpause import gc_paused
 from ..spreadsheets.error_report import build_error_report
 from ..spreadsheets.models import ImportRun
 from .applicants import import_applicants, template_workbook as applicants_template
@@ -53,8 +54,10 @@ def campaign_by_code(code: str) -> Campaign:
 def run_import(kind: str, campaign: Campaign, data: bytes, filename: str, actor=None, commit: bool = False,
                progress=None, stored_name: str | None = None, job_id: int | None = None,
                record: bool = True) -> ImportResult:
-    return IMPORTERS[kind_or_404(kind)](campaign, data, filename, actor, commit=commit, progress=progress,
-                                        stored_name=stored_name, job_id=job_id, record=record)
+    importer = IMPORTERS[kind_or_404(kind)]
+    with gc_paused():  # every import is bulk work: see gcpause
+        return importer(campaign, data, filename, actor, commit=commit, progress=progress,
+                        stored_name=stored_name, job_id=job_id, record=record)
 
 
 def _upload_dir() -> str:

@@ -69,12 +69,12 @@ MSG_CORRUPT = "Le fichier est endommagé et ne peut pas être lu. Enregistrez-le
 
 DOCTYPE_PATTERNS = (b"<!doctype", b"<!entity")
 _DECL_KEEP = max(len(p) for p in DOCTYPE_PATTERNS) - 1  # bytes of a declaration cut by a chunk end
-# An <f> element (a formula), with or without a namespace prefix: the rule of
-# reader._FORMULA_TAG. Cell text cannot hold a raw "<" (XML escapes it), so a worksheet part
+# An <f> element (a formula), with or without a namespace prefix (the reader uses the same
+# check, has_formula_tag). Cell text cannot hold a raw "<" (XML escapes it), so a worksheet part
 # without this pattern has no formula at all.
 FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 # A formula tag cut by a chunk end: it must start in the last _FORMULA_KEEP bytes before the
-# boundary (as in reader._has_formula); _FORMULA_HEAD bytes after it leave room for a long prefix.
+# boundary (as in reader._has_formula_part); _FORMULA_HEAD bytes after it leave room for a long prefix.
 _FORMULA_KEEP = 64
 _FORMULA_HEAD = 1024
 DIMENSION_RE = re.compile(rb'<dimension\s+ref="([A-Za-z]*)(\d*)(?::([A-Za-z]+)(\d+))?"')
@@ -155,7 +155,7 @@ def _has_declaration(data: bytes) -> bool:
     return any(p in lowered for p in DOCTYPE_PATTERNS)
 
 
-def _has_formula_tag(data: bytes) -> bool:
+def has_formula_tag(data: bytes) -> bool:
     # `in` (fast) first; the regex only where "<f" or ":f" occurs. ":" is rare in sheet data.
     return (b"<f" in data or (b":" in data and b":f" in data)) and FORMULA_TAG.search(data) is not None
 
@@ -197,7 +197,7 @@ def _scan_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, result:
                     if len(dimension_head) < 4096:
                         dimension_head += chunk[: 4096 - len(dimension_head)]
                     if not has_formula:
-                        has_formula = _has_formula_tag(chunk) or _has_formula_tag(
+                        has_formula = has_formula_tag(chunk) or has_formula_tag(
                             formula_tail + chunk[:_FORMULA_HEAD])
                         formula_tail = (formula_tail + chunk[-_FORMULA_KEEP:])[-_FORMULA_KEEP:]
     except ImportRejected:

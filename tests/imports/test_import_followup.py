@@ -309,15 +309,21 @@ def test_page_upload_preview_confirm(client, db, campaign, trainees, make_user, 
     assert follow_ups(db)[trainees["placed"][0]].visa_status == "granted"
 
 
-def test_confirm_refuses_a_plan_gone_stale(client, db, campaign, trainees, manager, login):
+def _previewed_then_changed(client, db, campaign, manager, login) -> int:
+    """A follow-up previewed by the manager, then changed by someone else before the
+    confirmation (the visa recorded meanwhile); returns the dry run's id."""
     login(manager)
     import_followup(campaign, sheet(line(ref="MLI-2026-000001", visa="Demandé")), "a.xlsx", manager, commit=True)
     db.session.commit()
     response = upload(client, campaign, sheet(line(ref="MLI-2026-000001", amci="A-1")))
     dry_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
-    # someone records the visa between the preview and the confirmation
     db.session.execute(update(FollowUp).values(visa_status="granted", version=FollowUp.version + 1))
     db.session.commit()
+    return dry_id
+
+
+def test_confirm_refuses_a_plan_gone_stale(client, db, campaign, trainees, manager, login):
+    dry_id = _previewed_then_changed(client, db, campaign, manager, login)
     done = client.post(f"/gestion/imports/{dry_id}/valider", follow_redirects=True).get_data(as_text=True)
     assert "modifiées depuis l" in done and "Valider l" in done
     fu = follow_ups(db)[trainees["placed"][0]]
@@ -347,13 +353,7 @@ def test_cli_dry_run_then_commit(app, db, campaign, trainees, tmp_path):
 def test_background_confirm_refuses_a_plan_gone_stale(app, client, db, campaign, trainees, manager, login):
     from quota_app.jobs.models import Job
 
-    login(manager)
-    import_followup(campaign, sheet(line(ref="MLI-2026-000001", visa="Demandé")), "a.xlsx", manager, commit=True)
-    db.session.commit()
-    response = upload(client, campaign, sheet(line(ref="MLI-2026-000001", amci="A-1")))
-    dry_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
-    db.session.execute(update(FollowUp).values(visa_status="granted", version=FollowUp.version + 1))
-    db.session.commit()
+    dry_id = _previewed_then_changed(client, db, campaign, manager, login)
     app.config["IMPORT_BACKGROUND_BYTES"] = 1
     try:
         response = client.post(f"/gestion/imports/{dry_id}/valider")
