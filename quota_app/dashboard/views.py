@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from ..extensions import db
 from ..permissions import role_required
-from ..screening.views import campaigns_list, current_campaign
+from ..campaigns.selection import campaigns_list, current_campaign
 from . import cache, charts, stats
 
 bp = Blueprint("dashboard", __name__)

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..permissions import role_required
-from ..screening.views import campaigns_list, current_campaign
+from ..campaigns.selection import campaigns_list, current_campaign
 from ..viewhelpers import acting_user
 from . import services
 

@@ -14,6 +14,7 @@ from ..applications import storage
 from ..applications.eligibility import is_eligible
 from ..applications.models import SEX_LABELS, STATUS_LABELS, STATUSES, Application
 from ..campaigns.models import Campaign
+from ..campaigns.selection import campaigns_list, current_campaign
 from ..errors import Conflict, DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..permissions import role_required
@@ -27,31 +28,6 @@ bp = Blueprint("screening", __name__)
 
 def _ip():
     return request.remote_addr
-
-
-def current_campaign(campaigns: list | None = None) -> Campaign | None:
-    """The campaign named by ?campaign=ID, else the most recent one (None if there is none).
-    Picked from `campaigns` (campaigns_list()) when the caller has it: one query fewer."""
-    raw = request.values.get("campaign", "")
-    if campaigns is not None:
-        if not raw:
-            return campaigns[0] if campaigns else None
-        campaign = next((c for c in campaigns if str(c.id) == raw), None)
-        if campaign is None:
-            abort(404)
-        return campaign
-    if raw:
-        campaign = db.session.get(Campaign, int(raw)) if raw.isdigit() else None
-        if campaign is None:
-            abort(404)
-        return campaign
-    return db.session.execute(
-        select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc()).limit(1)
-    ).scalar_one_or_none()
-
-
-def campaigns_list():
-    return db.session.execute(select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc())).scalars().all()
 
 
 @lru_cache(maxsize=8)
