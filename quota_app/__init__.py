@@ -28,11 +28,18 @@ def create_app(config_class=None) -> Flask:
 
     from .blueprints import register_blueprints
     from .cli import register_cli
+    from .jobs.queue import init_queue
+    from .notifications.services import init_outbox
     from .security import init_security
     from .web import init_web
 
+    from .features import register_features
+
+    register_features(app)
     register_blueprints(app)
     init_security(app)
     init_web(app)
     register_cli(app)
+    init_outbox(app)
+    init_queue(app)  # last: the blueprints and commands above have declared every task
     return app

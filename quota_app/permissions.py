@@ -1,10 +1,26 @@
-"""Roles, the @role_required decorator, and pure predicates on who may see what."""
+"""Who may do what, in one place: the roles, @role_required for routes, the role tables of the
+features, and pure predicates on objects.
+
+The predicates are duck-typed on attributes (`user.role`, `user.id`, `application.applicant.user_id`,
+`job.created_by_id`...): this module imports no feature package, so every package may ask it.
+tests/foundation/test_access_matrix.py walks every endpoint for every kind of actor against a
+table written in the test.
+"""
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user
 
-from .auth.models import STAFF_ROLES
+# Account roles. The committee chair is a member whose committee membership says "chair".
+ROLES = ("applicant", "manager", "committee", "amci", "admin")
+STAFF_ROLES = ("manager", "committee", "amci", "admin")
+ROLE_LABELS = {
+    "applicant": "Candidat",
+    "manager": "Gestionnaire",
+    "committee": "Membre du comité",
+    "amci": "Agent AMCI",
+    "admin": "Administrateur",
+}
 
 HOME_ENDPOINTS = {
     "applicant": "applications.home",
@@ -14,9 +30,23 @@ HOME_ENDPOINTS = {
     "admin": "auth.admin_users",
 }
 
+# Which spreadsheets a role may import and export (the kinds of the import and export
+# registries). AMCI officers bring back what the AMCI and the OFPPT return and read the final
+# lists (DOMAIN.md); everything else is the managers' work.
+IMPORT_KINDS_BY_ROLE = {"manager": ("applicants", "offers", "followup"), "amci": ("followup",)}
+EXPORT_KINDS_BY_ROLE = {"manager": ("offres", "nomination", "statistiques"), "amci": ("offres", "nomination")}
+
+# Staff who read every application and its documents (the committee will read its assignments).
+APPLICATION_READERS = ("manager", "amci")
+# Staff who follow every background job, whoever started it.
+JOB_READERS = ("manager",)
+
 
 def role_required(*roles):
-    """Anonymous users go to the login page; users of another role get a French 403."""
+    """Anonymous users go to the login page; users of another role get a French 403.
+
+    The roles stay on the view (`allowed_roles`): the navigation shows a link only to the roles
+    that may follow it."""
 
     def decorator(view):
         @wraps(view)
@@ -28,27 +58,39 @@ def role_required(*roles):
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.allowed_roles = frozenset(roles)
         return wrapped
 
     return decorator
 
 
-def is_staff(user) -> bool:
-    return user is not None and getattr(user, "role", None) in STAFF_ROLES
+def _signed_in(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def owns_application(user, application) -> bool:
+    """The application belongs to this applicant's account (an imported file has no account)."""
+    applicant = getattr(application, "applicant", None)
+    owner = getattr(applicant, "user_id", None)
+    return _signed_in(user) and owner is not None and owner == user.id
 
 
 def can_view_application(user, application) -> bool:
-    """The owner, managers and AMCI officers; committee members only through their assignments."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    """The owner, managers and AMCI officers."""
+    if not _signed_in(user):
         return False
     if user.role == "applicant":
-        owner = application.applicant.user_id if application.applicant else None
-        return owner == user.id
-    return user.role in ("manager", "amci")
+        return owns_application(user, application)
+    return user.role in APPLICATION_READERS
 
 
-def can_edit_application(user, application) -> bool:
-    """Applicants edit their own draft only; after submission, changes are staff actions."""
-    if user.role == "applicant":
-        return can_view_application(user, application) and application.status == "draft"
-    return user.role == "manager"
+def can_view_document(user, document) -> bool:
+    """A document is seen by whoever may see its application."""
+    return can_view_application(user, getattr(document, "application", None))
+
+
+def can_view_job(user, job) -> bool:
+    """The person who started the job, and managers."""
+    if not _signed_in(user):
+        return False
+    return job.created_by_id == user.id or user.role in JOB_READERS

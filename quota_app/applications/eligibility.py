@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 from ..timeutil import age_on, utcnow
-from .identity import check_birth_date, format_date
+from ..identity import check_birth_date, format_date
 
 MALIAN = "MLI"
 DEFAULT_MAX_CHOICES = 3

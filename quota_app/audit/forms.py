@@ -5,10 +5,10 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import TextInput
 
-from ..campaigns.forms import DATE, _FrenchParseError, _strip
+from ..formfields import DATE, FrenchParseError, strip as _strip
 
 
-class DayField(_FrenchParseError, DateField):
+class DayField(FrenchParseError, DateField):
     """A date typed as jj/mm/aaaa in a plain text input."""
 
     widget = TextInput()

@@ -1,68 +1,16 @@
 """Campaign console forms, with French labels and messages. The rules stay in services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList, FormField,
-                     HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms import BooleanField, FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.form import Form
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..formfields import (
+    DATE, DATETIME, DATETIME_FORMAT, DECIMAL, NUMBER, REQUIRED, FrenchDateField, FrenchDateTimeField, FrenchDecimalField, FrenchIntegerField,
+    MultiCheckboxField, strip as _strip,
+)
 from .models import KIND_LABELS, KINDS
-
-REQUIRED = _l("Ce champ est obligatoire.")
-NUMBER = _l("Saisissez un nombre entier.")
-DECIMAL = _l("Saisissez un nombre (par exemple 4 ou 4,5).")
-DATE = _l("Date invalide : utilisez le format jj/mm/aaaa.")
-DATETIME = _l("Date et heure invalides.")
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-class _FrenchParseError:
-    """Replace WTForms' parse error by the French message given as `invalid`."""
-
-    def __init__(self, *args, invalid=None, **kwargs):
-        self.invalid = invalid
-        super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(self.invalid) from None
-
-
-class FrenchIntegerField(_FrenchParseError, IntegerField):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, invalid=NUMBER, **kwargs)
-
-
-class FrenchDateField(_FrenchParseError, DateField):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, invalid=DATE, **kwargs)
-
-
-class FrenchDateTimeField(_FrenchParseError, DateTimeLocalField):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, invalid=DATETIME, **kwargs)
-
-
-class FrenchDecimalField(_FrenchParseError, DecimalField):
-    """Accepts a decimal comma as well as a point."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, invalid=DECIMAL, **kwargs)
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            valuelist = [v.replace(",", ".").strip() for v in valuelist]
-        super().process_formdata(valuelist)
-
 
 class CampaignForm(FlaskForm):
     title = StringField(_l("Titre"), validators=[DataRequired(REQUIRED), Length(max=200)], filters=[_strip])
@@ -109,11 +57,6 @@ def level_rules_form(levels, rules, formdata=None):
             data[f"min_{level.id}"] = rule.min_age
             data[f"max_{level.id}"] = rule.max_age
     return _Form(formdata=formdata, data=data)
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class DocumentsForm(FlaskForm):

@@ -29,3 +29,11 @@ def current_campaign(campaigns: list | None = None) -> Campaign | None:
     return db.session.execute(
         select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc()).limit(1)
     ).scalar_one_or_none()
+
+
+def campaign_by_id(campaign_id) -> Campaign | None:
+    return db.session.get(Campaign, campaign_id) if campaign_id else None
+
+
+def campaign_by_code(code: str) -> Campaign | None:
+    return db.session.execute(select(Campaign).where(Campaign.code == code)).scalar_one_or_none()

@@ -12,10 +12,10 @@ from ..applications.models import MAX_CHOICES, STATUS_LABELS, STATUSES, Applicat
 from ..campaigns.models import Offer
 from ..extensions import db
 from ..placement.models import AllocationRound, Placement
+from ..placement.seats import SEAT_HOLDING
 from ..reference.models import Establishment, Level, Programme, Region, Sector, Series
 
 # Placements that hold a seat: offered (waiting for an answer) or accepted; simulations never count.
-SEAT_HOLDING = ("offered", "accepted")
 # The funnel, in the order of the life cycle.
 FUNNEL = tuple(STATUSES)
 FUNNEL_LABELS = {

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..permissions import role_required
-from ..campaigns.selection import campaigns_list, current_campaign
+from ..registry import lookup
 from ..viewhelpers import acting_user
 from . import services
 
@@ -17,24 +17,23 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.get("/")
 @role_required("manager", "amci")
 def index():
-    campaign = current_campaign()
-    kinds = [(kind, label) for kind, (label, roles) in services.KINDS.items() if current_user.role in roles]
+    campaign = lookup("current_campaign")()
+    kinds = [(kind.kind, kind.label) for kind in services.kinds_for(current_user.role)]
     return render_template("exports/index.html", campaign=campaign,
-                           campaigns=campaigns_list() if campaign else [], kinds=kinds)
+                           campaigns=lookup("campaigns")() if campaign else [], kinds=kinds)
 
 
 @bp.get("/<kind>.xlsx")
 @role_required("manager", "amci")
 def download(kind: str):
-    if kind not in services.KINDS:
-        abort(404)
-    if current_user.role not in services.KINDS[kind][1]:
+    services.export_kind(kind)  # an unknown kind: 404
+    if kind not in {k.kind for k in services.kinds_for(current_user.role)}:
         abort(403)
-    campaign = current_campaign()
+    campaign = lookup("current_campaign")()
     if campaign is None:
         abort(404)
     handle = tempfile.TemporaryFile()
-    services.EXPORTERS[kind](campaign, handle, acting_user(), ip=request.remote_addr)
+    services.export(kind, campaign, handle, acting_user(), ip=request.remote_addr)
     db.session.commit()
     handle.seek(0)
     return send_file(handle, as_attachment=True, max_age=0, mimetype=XLSX,

@@ -1,4 +1,5 @@
-"""`flask import applicants|offers|followup --campaign CODE FILE [--commit]`: dry run by default."""
+"""`flask import KIND --campaign CODE FILE [--commit]`: dry run by default. The kinds are the
+registered ones (imports/registry.py): applicants, offers, followup..."""
 import os
 
 import click
@@ -9,18 +10,33 @@ LABELS = {"new": "nouveaux", "updated": "mis à jour", "unchanged": "inchangés"
 MAX_LISTED = 50
 
 
-@click.group("import")
+class _KindsGroup(click.Group):
+    """One subcommand per registered kind of import, built when the command line is read (the
+    kinds are registered by create_app, after this module is imported)."""
+
+    def list_commands(self, ctx):
+        from .registry import import_kinds
+
+        return sorted(import_kinds)
+
+    def get_command(self, ctx, name):
+        from .registry import import_kinds
+
+        kind = import_kinds.get(name)
+        return _command(kind.kind, kind.help) if kind is not None else None
+
+
+@click.group("import", cls=_KindsGroup)
 def import_group():
     """Imports Excel dans une campagne (simulation sauf avec --commit)."""
 
 
 def _run(kind, campaign_code, path, commit, actor_email):
-    from sqlalchemy import select
     from sqlalchemy.exc import IntegrityError
 
-    from ..auth.models import User
     from ..errors import Conflict, NotFound
     from ..extensions import db
+    from ..registry import lookup
     from . import services
 
     try:
@@ -29,7 +45,7 @@ def _run(kind, campaign_code, path, commit, actor_email):
         raise click.ClickException(error.message)
     actor = None
     if actor_email:
-        actor = db.session.execute(select(User).where(User.email == actor_email.lower())).scalar_one_or_none()
+        actor = lookup("user_by_email")(actor_email)
         if actor is None:
             raise click.ClickException(f"Compte introuvable : {actor_email}.")
     with open(path, "rb") as fh:
@@ -66,7 +82,7 @@ def _run(kind, campaign_code, path, commit, actor_email):
 
 
 def _command(kind, help_text):
-    @import_group.command(kind, help=help_text)
+    @click.command(kind, help=help_text)
     @click.option("--campaign", "campaign_code", required=True, help="Code de la campagne (ex. Q2026).")
     @click.option("--commit", is_flag=True, help="Enregistrer (sinon : simulation, rien n'est écrit).")
     @click.option("--actor", "actor_email", default=None, help="E-mail du gestionnaire à inscrire au journal.")
@@ -78,10 +94,6 @@ def _command(kind, help_text):
     return command
 
 
-_command("applicants", "Candidats saisis depuis les fiches papier.")
-_command("offers", "Offres de places (filière, établissement, places, places réservées).")
-_command("followup", "Suivi AMCI / OFPPT (n° dossier AMCI, visa, voyage, arrivée, inscription, abandon), "
-         "rattaché aux dossiers par référence, NINA ou passeport.")
 
 
 class _BarProgress:

@@ -13,12 +13,11 @@ from flask import current_app
 from ..audit.services import record
 from ..errors import ImportRejected
 from ..extensions import db
-from ..spreadsheets.models import ImportRun
+from .models import ImportRun
 from ..spreadsheets.reader import read_sheet
 from ..timeutil import utcnow
 
 MAX_ERRORS_SHOWN = 500
-KIND_LABELS = {"applicants": "Candidats", "offers": "Offres de places", "followup": "Suivi AMCI / OFPPT"}
 
 
 @dataclass

@@ -11,50 +11,54 @@ import secrets
 from flask import current_app
 from sqlalchemy import select
 
-from ..campaigns.models import Campaign
 from ..errors import NotFound
 from ..extensions import db
 from ..gcpause import gc_paused
+from ..permissions import IMPORT_KINDS_BY_ROLE
+from ..registry import lookup
 from ..spreadsheets.error_report import build_error_report
-from ..spreadsheets.models import ImportRun
-from .applicants import import_applicants, template_workbook as applicants_template
-from .common import KIND_LABELS, ImportResult
-from .followup import import_followup, template_workbook as followup_template
-from .offers import import_offers, template_workbook as offers_template
+from .common import ImportResult
+from .models import ImportRun
+from .registry import ImportKind, import_kinds
 
-IMPORTERS = {"applicants": import_applicants, "offers": import_offers, "followup": import_followup}
-TEMPLATES = {"applicants": applicants_template, "offers": offers_template, "followup": followup_template}
-TEMPLATE_NAMES = {"applicants": "modele-import-candidats", "offers": "modele-import-offres",
-                  "followup": "modele-import-suivi-amci"}
-# Who may run which import: AMCI officers bring back what the AMCI and the OFPPT return
-# (DOMAIN.md: "AMCI officers export the lists and import back these fields"), nothing else.
-KINDS_BY_ROLE = {"manager": tuple(IMPORTERS), "amci": ("followup",)}
 # Files bigger than this are analysed and imported by the background worker.
 DEFAULT_BACKGROUND_BYTES = 1024 * 1024
 
 
 def kinds_for(role: str | None) -> tuple[str, ...]:
-    """The import kinds a role may see and run (none for the other roles)."""
-    return KINDS_BY_ROLE.get(role or "", ())
+    """The registered import kinds a role may see and run (none for the other roles)."""
+    return tuple(kind for kind in IMPORT_KINDS_BY_ROLE.get(role or "", ()) if kind in import_kinds)
 
 
-def kind_or_404(kind: str) -> str:
-    if kind not in IMPORTERS:
+def label(kind: str) -> str:
+    return import_kind(kind).label
+
+
+def import_kind(kind: str) -> ImportKind:
+    found = import_kinds.get(kind)
+    if found is None:
         raise NotFound("Type d'import inconnu.")
-    return kind
+    return found
 
 
-def campaign_by_code(code: str) -> Campaign:
-    campaign = db.session.execute(select(Campaign).where(Campaign.code == code)).scalar_one_or_none()
-    if campaign is None:
+def campaign(campaign_id) -> object:
+    found = lookup("campaign")(campaign_id) if campaign_id else None
+    if found is None:
+        raise NotFound("Campagne introuvable.")
+    return found
+
+
+def campaign_by_code(code: str):
+    found = lookup("campaign_by_code")(code)
+    if found is None:
         raise NotFound(f"Campagne introuvable : « {code} ».")
-    return campaign
+    return found
 
 
-def run_import(kind: str, campaign: Campaign, data: bytes, filename: str, actor=None, commit: bool = False,
+def run_import(kind: str, campaign, data: bytes, filename: str, actor=None, commit: bool = False,
                progress=None, stored_name: str | None = None, job_id: int | None = None,
                record: bool = True) -> ImportResult:
-    importer = IMPORTERS[kind_or_404(kind)]
+    importer = import_kind(kind).importer
     with gc_paused():  # every import is bulk work: see gcpause
         return importer(campaign, data, filename, actor, commit=commit, progress=progress,
                         stored_name=stored_name, job_id=job_id, record=record)
@@ -86,7 +90,7 @@ def load_upload(stored_name: str | None) -> bytes:
 
 def get_run(run_id: int) -> ImportRun:
     run = db.session.get(ImportRun, run_id)
-    if run is None or run.kind not in IMPORTERS:
+    if run is None or run.kind not in import_kinds:
         raise NotFound("Import introuvable.")
     return run
 
@@ -101,9 +105,8 @@ def already_confirmed(run: ImportRun) -> bool:
 
 def analyse_run(run: ImportRun) -> ImportResult:
     """Analyses the run's stored file again (dry, nothing recorded): its errors and conflicts."""
-    campaign = db.session.get(Campaign, run.campaign_id)
     data = load_upload(run.stored_name)
-    return run_import(run.kind, campaign, data, run.filename, commit=False, record=False)
+    return run_import(run.kind, campaign(run.campaign_id), data, run.filename, commit=False, record=False)
 
 
 def plan_changed(dry_run: ImportRun, result: ImportResult) -> bool:
@@ -117,10 +120,14 @@ def is_big(data: bytes) -> bool:
     return len(data) > current_app.config.get("IMPORT_BACKGROUND_BYTES", DEFAULT_BACKGROUND_BYTES)
 
 
-def template_bytes(kind: str, campaign: Campaign) -> bytes:
+def template_bytes(kind: str, campaign) -> bytes:
     buf = io.BytesIO()
-    TEMPLATES[kind_or_404(kind)](campaign).save(buf)
+    import_kind(kind).template(campaign).save(buf)
     return buf.getvalue()
+
+
+def template_name(kind: str, campaign) -> str:
+    return f"{import_kind(kind).template_name}-{campaign.code}.xlsx"
 
 
 def error_report_bytes(result: ImportResult) -> bytes:
@@ -139,8 +146,8 @@ def summary(result: ImportResult) -> str:
     if "conflicts" in c:
         parts.append(f"{c['conflicts']} conflit(s)")
     parts.append(f"{c.get('errors', 0)} erreur(s)")
-    return f"{KIND_LABELS[result.kind]} : " + ", ".join(parts) + "."
+    return f"{label(result.kind)} : " + ", ".join(parts) + "."
 
 
-__all__ = ["IMPORTERS", "KIND_LABELS", "kinds_for", "run_import", "store_upload", "load_upload",
+__all__ = ["import_kind", "label", "kinds_for", "run_import", "store_upload", "load_upload",
            "get_run", "analyse_run", "template_bytes", "error_report_bytes", "summary", "campaign_by_code"]

@@ -1,32 +1,34 @@
-"""Background imports: the huey task and how to queue it.
+"""Background imports: the queue's task and how to queue it.
 
 `queue_import(...)` creates the Job (committed, so that its page exists at once) and enqueues
 `import_job(job_id)`; the worker analyses (and, when asked, commits) the stored file, writing
 the progress to the Job as rows are done, then its counts, run and summary as its result.
+The import's own work is committed (or rolled back) here, by `run_job`; the job machinery writes
+the job's state in transactions of its own. The task and the kinds of job are declared to the
+job machinery when this module is imported by create_app (through the imports blueprint).
 """
 from __future__ import annotations
 
 import traceback
 
-from flask import current_app
+from flask import url_for
 
-from ..campaigns.models import Campaign
 from ..extensions import db
 from ..jobs import services as jobs
 from ..jobs.models import Job
-from ..jobs.queue import app_context, huey, sync_mode
-from ..spreadsheets.models import ImportRun
+from ..jobs.queue import task
+from ..registry import lookup
+from .models import ImportRun
 from . import services
 
 
-def queue_import(actor, kind: str, campaign: Campaign, stored_name: str, filename: str, commit: bool,
+def queue_import(actor, kind: str, campaign, stored_name: str, filename: str, commit: bool,
                  dry_run_id: int | None = None) -> Job:
     job = jobs.create_job(actor, f"import.{kind}", {
         "kind": kind, "campaign_id": campaign.id, "stored_name": stored_name, "filename": filename,
         "commit": bool(commit), "actor_id": getattr(actor, "id", None), "dry_run_id": dry_run_id,
     })
     db.session.commit()
-    sync_mode(current_app)
     import_job(job.id)
     return job
 
@@ -41,10 +43,8 @@ def run_job(job_id: int) -> None:
     progress = None
     try:
         data = services.load_upload(params["stored_name"])
-        campaign = db.session.get(Campaign, params["campaign_id"])
-        from ..auth.models import User
-
-        actor = db.session.get(User, params["actor_id"]) if params.get("actor_id") else None
+        campaign = services.campaign(params["campaign_id"])
+        actor = lookup("user")(params["actor_id"]) if params.get("actor_id") else None
         commit = params.get("commit", False)
         progress = jobs.Progress(job_id, None)  # the import sets the total once it has read the sheet
         result = services.run_import(params["kind"], campaign, data, params["filename"], actor,
@@ -53,6 +53,7 @@ def run_job(job_id: int) -> None:
         dry_run = db.session.get(ImportRun, params["dry_run_id"]) if params.get("dry_run_id") else None
         if dry_run is not None and services.plan_changed(dry_run, result):
             # What the user confirmed is not what would be written now: write nothing.
+            db.session.rollback()
             jobs.fail(job_id, "Les données ont été modifiées depuis l'analyse ; rien n'a été "
                               "enregistré. Relancez l'analyse du fichier puis validez de nouveau.", "")
             return
@@ -62,11 +63,21 @@ def run_job(job_id: int) -> None:
                      "committed": result.committed},
                     done=progress.done, total=progress.total)
     except Exception as exc:  # the job's page must say it failed, whatever happened
+        db.session.rollback()
         jobs.fail(job_id, "L'import a échoué ; aucune donnée n'a été modifiée.",
                   f"{exc.__class__.__name__}: {exc}\n{traceback.format_exc()}")
 
 
-@huey.task()
+@task()
 def import_job(job_id: int) -> None:
-    with app_context():
-        run_job(job_id)
+    run_job(job_id)
+
+
+def _run_page(job: Job) -> str | None:
+    run_id = (job.result or {}).get("run_id")
+    return url_for("imports.run", run_id=run_id) if run_id else None
+
+
+jobs.register_kind("import.applicants", "Import des candidats", next_url=_run_page)
+jobs.register_kind("import.offers", "Import des offres de places", next_url=_run_page)
+jobs.register_kind("import.followup", "Import du suivi AMCI / OFPPT", next_url=_run_page)

@@ -11,14 +11,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..campaigns.models import Campaign
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..permissions import role_required
-from ..spreadsheets.models import ImportRun
+from ..registry import lookup
 from ..viewhelpers import acting_user
 from . import services, tasks
-from .common import KIND_LABELS, MAX_ERRORS_SHOWN
+from .common import MAX_ERRORS_SHOWN
+from .models import ImportRun
 
 bp = Blueprint("imports", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -29,7 +29,7 @@ def _xlsx(data: bytes, name: str):
 
 
 def _campaigns():
-    return db.session.execute(select(Campaign).order_by(Campaign.year.desc(), Campaign.code)).scalars().all()
+    return lookup("campaigns")()
 
 
 def _kinds() -> tuple[str, ...]:
@@ -50,7 +50,7 @@ def home():
     kinds = _kinds()
     if request.method == "POST":
         kind = request.form.get("kind", "")
-        campaign = db.session.get(Campaign, request.form.get("campaign_id", type=int) or 0)
+        campaign = lookup("campaign")(request.form.get("campaign_id", type=int) or 0)
         upload = request.files.get("file")
         if kind not in kinds or campaign is None:
             flash(_("Choisissez la campagne et le type d'import."), "error")
@@ -73,7 +73,7 @@ def home():
                               .order_by(ImportRun.created_at.desc(), ImportRun.id.desc())
                               .limit(20)).scalars().all()
     return render_template("imports/home.html", campaigns=campaigns, runs=runs,
-                           kinds={k: KIND_LABELS[k] for k in kinds},
+                           kinds={k: services.label(k) for k in kinds},
                            campaigns_by_id={c.id: c for c in campaigns})
 
 
@@ -81,7 +81,7 @@ def home():
 @role_required("manager", "amci")
 def run(run_id: int):
     run = _run_or_404(run_id)
-    campaign = db.session.get(Campaign, run.campaign_id)
+    campaign = services.campaign(run.campaign_id)
     result = None
     if run.status in ("dry_run", "rejected") and run.stored_name:
         try:
@@ -90,7 +90,7 @@ def run(run_id: int):
             flash(error.message, "error")
     confirmed = run.status == "dry_run" and services.already_confirmed(run)
     return render_template("imports/run.html", run=run, campaign=campaign, result=result, confirmed=confirmed,
-                           kind_label=KIND_LABELS[run.kind], max_errors=MAX_ERRORS_SHOWN)
+                           kind_label=services.label(run.kind), max_errors=MAX_ERRORS_SHOWN)
 
 
 @bp.post("/<int:run_id>/valider")
@@ -100,7 +100,7 @@ def confirm(run_id: int):
     if run.status != "dry_run" or services.already_confirmed(run):
         flash(_("Cette simulation a déjà été validée ou refusée : déposez le fichier de nouveau."), "error")
         return redirect(url_for("imports.run", run_id=run.id))
-    campaign = db.session.get(Campaign, run.campaign_id)
+    campaign = services.campaign(run.campaign_id)
     try:
         data = services.load_upload(run.stored_name)
     except NotFound as error:
@@ -148,10 +148,8 @@ def error_report(run_id: int):
 @bp.get("/modele/<kind>/<int:campaign_id>")
 @role_required("manager", "amci")
 def template(kind: str, campaign_id: int):
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None or kind not in services.IMPORTERS:
-        abort(404)
+    campaign = services.campaign(campaign_id)
+    services.import_kind(kind)  # an unknown kind: 404
     if kind not in _kinds():
         abort(403)
-    return _xlsx(services.template_bytes(kind, campaign),
-                 f"{services.TEMPLATE_NAMES[kind]}-{campaign.code}.xlsx")
+    return _xlsx(services.template_bytes(kind, campaign), services.template_name(kind, campaign))

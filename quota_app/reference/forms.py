@@ -9,7 +9,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
-from ..campaigns.forms import FrenchIntegerField, MultiCheckboxField, _strip
+from ..formfields import FrenchIntegerField, MultiCheckboxField, strip as _strip
 from .services import MIME_LABELS, MIME_TYPES, KindSpec
 
 

@@ -12,7 +12,7 @@ from functools import cache
 from sqlalchemy import Integer, String, and_, bindparam, false, func, literal, select, union, union_all
 from sqlalchemy.orm import joinedload
 
-from ..applications.identity import normalise_nina, normalise_phone
+from ..identity import normalise_nina, normalise_phone
 from ..applications.models import STATUSES, Application, ApplicationChoice, search_key
 from ..campaigns.models import Offer
 from ..extensions import db

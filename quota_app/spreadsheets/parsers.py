@@ -10,7 +10,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
 
-from ..applications import identity
+from .. import identity
 from .headers import normalise_header
 
 Result = tuple[Any, "str | None"]

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from quota_app.applications.identity import (
+from quota_app.identity import (
     check_birth_date, check_nina, check_passport_expiry, nina_birth_year_digits, nina_is_well_formed,
     nina_warnings, normalise_nina, normalise_passport, normalise_phone,
 )

@@ -30,7 +30,7 @@ def audit(db, action):
 
 
 def test_offers_with_fill(client, db, placed, make_user, login):
-    from quota_app.exports.services import OFFER_COLUMNS
+    from quota_app.campaigns.io import OFFER_COLUMNS
 
     manager = make_user("manager")
     login(manager)
@@ -47,7 +47,7 @@ def test_offers_with_fill(client, db, placed, make_user, login):
 
 
 def test_nomination_lists_placed_candidates_in_rank_order(client, db, placed, make_user, login):
-    from quota_app.exports.services import NOMINATION_COLUMNS
+    from quota_app.amci.io import NOMINATION_COLUMNS
 
     login(make_user("amci"))
     ws = download(client, placed, "nomination")
@@ -75,7 +75,7 @@ def test_nomination_falls_back_to_all_evaluated(client, db, results, make_user, 
 
 
 def test_statistics_by_sex_and_region(client, db, data, make_user, login):
-    from quota_app.exports.services import statistics_columns
+    from quota_app.dashboard.io import statistics_columns
 
     login(make_user("manager"))
     ws = download(client, data, "statistiques")

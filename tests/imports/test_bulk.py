@@ -4,7 +4,7 @@ import datetime as dt
 from sqlalchemy import text
 
 from quota_app.applications.models import Application, ApplicationChoice
-from quota_app.imports import applicants
+from quota_app.applications import io as applicants
 from quota_app.imports.bulk import BulkTable, page_cache
 
 from conftest import person, xlsx_bytes

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from conftest import HEADERS
 from quota_app.applications.models import Application
-from quota_app.imports.applicants import import_applicants
+from quota_app.applications.io import import_applicants
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -4,8 +4,8 @@ from sqlalchemy import func, select
 from conftest import HEADERS, person, xlsx_bytes
 from quota_app.applications.models import Applicant, Application, ApplicationChoice, ReferenceCounter
 from quota_app.audit.models import AuditEvent
-from quota_app.imports.applicants import import_applicants
-from quota_app.spreadsheets.models import ImportRun
+from quota_app.applications.io import import_applicants
+from quota_app.imports.models import ImportRun
 
 
 def count(db, model):
@@ -123,7 +123,7 @@ def test_missing_required_column(db, campaign, manager):
 
 
 def test_template_has_dropdowns(db, campaign):
-    from quota_app.imports.applicants import template_workbook
+    from quota_app.applications.io import template_workbook
 
     wb = template_workbook(campaign)
     ws = wb.worksheets[0]
@@ -185,7 +185,7 @@ def test_rows_written_before_a_later_error_are_undone(db, campaign, manager, mon
     # 41's error must undo everything.
     import threading
 
-    from quota_app.imports import applicants
+    from quota_app.applications import io as applicants
 
     monkeypatch.setattr(applicants, "CHUNK_SIZE", 10)
     rows = [person(n) for n in range(1, 40)] + [person(40, **{"Moyenne": "21"})]
@@ -223,7 +223,7 @@ def test_rows_written_before_a_later_error_are_undone(db, campaign, manager, mon
 
 def test_search_names_match_search_key(db):
     from quota_app.applications.models import search_key
-    from quota_app.imports.applicants import _SearchNames
+    from quota_app.applications.io import _SearchNames
 
     names = ["Traoré", "N'Diaye", "  Keïta ", "Œuvre-Æsir", "ß", "...", "", None, "Ĳsselmeer",
              "Coulibaly Jr.", "Ba\u0301", "\u0301Awa", "O’Neil", "ﬃ", "ǅemal", "x" * 100, "ﷺ" * 20]

@@ -11,11 +11,11 @@ from conftest import xlsx_bytes
 from quota_app.amci.models import VISA_STATUSES, FollowUp
 from quota_app.audit.models import AuditEvent
 from quota_app.errors import Conflict
-from quota_app.imports import followup as followup_module
-from quota_app.imports.followup import VISA_LABELS, build_spec, import_followup
+from quota_app.amci import io as followup_module
+from quota_app.amci.io import VISA_LABELS, build_spec, import_followup
 from quota_app.reference.models import Establishment
 from quota_app.spreadsheets.headers import find_header_row, match_columns
-from quota_app.spreadsheets.models import ImportRun
+from quota_app.imports.models import ImportRun
 
 HEADERS = ["Référence", "NINA", "N° passeport", "N° dossier AMCI", "Statut visa", "Date du visa",
            "Date de voyage", "Date d'arrivée", "Date d'inscription", "Établissement", "Date d'abandon",

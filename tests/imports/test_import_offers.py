@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from conftest import xlsx_bytes
 from quota_app.campaigns.models import Offer
-from quota_app.imports.offers import import_offers
+from quota_app.campaigns.io import import_offers
 
 HEADERS = ["Code offre", "Code filière", "Code établissement", "Places", "Places réservées"]
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from conftest import person, xlsx_bytes
 from quota_app.applications.models import Application
 from quota_app.jobs.models import Job
-from quota_app.spreadsheets.models import ImportRun
+from quota_app.imports.models import ImportRun
 
 
 def upload(client, campaign, data, kind="applicants", name="saisie.xlsx"):

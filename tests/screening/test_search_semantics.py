@@ -177,7 +177,7 @@ def test_bulk_writers_fill_search_name(db, data):
 
     from quota_app.applications.models import Application, search_key
     from quota_app.campaigns.models import Campaign
-    from quota_app.imports.applicants import import_applicants
+    from quota_app.applications.io import import_applicants
     from quota_app.seed.applicants import seed_applicants
 
     campaign = db.session.get(Campaign, data["campaign"])

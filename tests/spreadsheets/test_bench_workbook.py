@@ -6,7 +6,7 @@ from quota_app.spreadsheets.reader import read_sheet
 
 def test_bench_workbook_is_fixed_and_imports_cleanly(tmp_path):
     from quota_app.extensions import db
-    from quota_app.imports.applicants import import_applicants
+    from quota_app.applications.io import import_applicants
 
     first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
     import_bench.generate(first, 40, 7, tmp_path)

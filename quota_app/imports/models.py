@@ -1,3 +1,4 @@
+"""The record of each spreadsheet import: dry run, then commit or rejection."""
 from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String

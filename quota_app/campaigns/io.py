@@ -1,4 +1,6 @@
-"""Offers of seats: one row per programme × establishment of the campaign.
+"""The campaign's spreadsheets: the offers import and the offers export with their fill.
+
+Offers of seats: one row per programme × establishment of the campaign.
 
 Each valid row creates the campaign's offer for that programme and establishment ("new"), or
 updates its seats, reserved seats and code ("updated"), or finds it identical ("unchanged").
@@ -13,12 +15,15 @@ from typing import Any, Callable
 from sqlalchemy import select
 
 from ..audit.services import record as audit
-from ..campaigns.models import Campaign, Offer
+from .models import Campaign, Offer
 from ..extensions import db
-from ..reference.models import Establishment, Programme
+from ..reference.models import Establishment, Level, Programme, Sector
+from ..registry import lookup
 from ..spreadsheets import parsers
 from ..spreadsheets.spec import ColumnSpec, SheetSpec, validate_rows
-from .common import (
+from ..exports.registry import ExportKind
+from ..imports.registry import ImportKind
+from ..imports.common import (
     ImportResult, column_positions, open_upload, record_if, row_error, sort_errors,
 )
 
@@ -151,3 +156,37 @@ def import_offers(campaign: Campaign, data: bytes, filename: str, actor=None, co
     result.committed = True
     record_if(record, result, campaign, actor, "committed", stored_name, job_id)
     return result
+
+
+IMPORT = ImportKind(KIND, "Offres de places", import_offers, template_workbook, "modele-import-offres",
+                    "Offres de places (filière, établissement, places, places réservées).")
+
+
+# --- the offers with their fill (export) -----------------------------------------------------
+
+OFFER_COLUMNS = (
+    "Code de l'offre", "Filière", "Niveau", "Secteur", "Établissement", "Ville", "Places",
+    "Places réservées", "Affectations proposées", "Affectations acceptées", "Taux de remplissage",
+)
+
+
+def offer_rows(campaign: Campaign):
+    # The placements are a later stage's: it lends the seats it holds ("held_seats").
+    held = lookup("held_seats")(campaign.id)
+    offers = db.session.execute(
+        select(Offer.id, Offer.code, Programme.title, Level.name, Sector.name, Establishment.name,
+               Establishment.city, Offer.seats, Offer.reserved_seats)
+        .join(Programme, Programme.id == Offer.programme_id)
+        .join(Level, Level.id == Programme.level_id)
+        .join(Sector, Sector.id == Programme.sector_id)
+        .join(Establishment, Establishment.id == Offer.establishment_id)
+        .where(Offer.campaign_id == campaign.id).order_by(Offer.code)
+    ).all()
+    for oid, code, title, level, sector, establishment, city, seats, reserved in offers:
+        offered, accepted = held.get((oid, "offered"), 0), held.get((oid, "accepted"), 0)
+        rate = round((offered + accepted) / seats, 4) if seats else 0.0
+        yield (code, title, level, sector, establishment, city, seats, reserved, offered, accepted, rate)
+
+
+EXPORT = ExportKind("offres", "Offres de places et remplissage", "Offres de places", "Offres",
+                    lambda campaign: OFFER_COLUMNS, offer_rows, "offers")

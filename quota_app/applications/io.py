@@ -1,4 +1,6 @@
-"""Applicants typed from paper forms: one row per applicant, imported into one campaign.
+"""The applications' spreadsheets: the applicants import and the applications list export.
+
+Applicants typed from paper forms: one row per applicant, imported into one campaign.
 
 `import_applicants(campaign, data, filename, actor, commit=False)`:
 - reads the file (safety checks first), validates every row against the sheet's spec and
@@ -23,7 +25,7 @@ from typing import Any, Callable
 
 from sqlalchemy import func, insert, select, update
 
-from ..applications.models import (
+from .models import (
     MAX_CHOICES, SEARCH_NAME_LENGTH, Applicant, Application, ApplicationChoice, ReferenceCounter, search_key,
 )
 from ..campaigns.models import Campaign, Offer
@@ -32,8 +34,9 @@ from ..reference.models import Diploma, Region, Series
 from ..spreadsheets import parsers
 from ..spreadsheets.spec import ColumnSpec, SheetSpec, iter_records
 from ..timeutil import utcnow
-from .bulk import BulkTable, InBackground, allocate_ids, begin_savepoint, page_cache
-from .common import (
+from ..imports.bulk import BulkTable, InBackground, allocate_ids, begin_savepoint, page_cache
+from ..imports.registry import ImportKind
+from ..imports.common import (
     ImportResult, column_positions, open_upload, record_if, row_error, sort_errors,
 )
 
@@ -63,7 +66,7 @@ INSTRUCTIONS = [
 ]
 
 
-def _parse_passport(value: Any):
+def parse_passport(value: Any):
     text_value, error = parsers.parse_text(value, max_length=20)
     if error or text_value is None:
         return text_value, error
@@ -112,7 +115,7 @@ def build_spec(ctx: _Context) -> SheetSpec:
         ColumnSpec("birth_place", "Lieu de naissance", options={"max_length": 100}, synonyms=("Né(e) à",)),
         ColumnSpec("nina", "NINA", kind="nina", width=20),
         ColumnSpec("passport_number", "N° passeport", synonyms=("Passeport", "Numéro de passeport"),
-                   parser=_parse_passport, help="Lettres et chiffres (obligatoire sans NINA)"),
+                   parser=parse_passport, help="Lettres et chiffres (obligatoire sans NINA)"),
         ColumnSpec("phone", "Téléphone", kind="phone", width=16),
         ColumnSpec("region", "Région", kind="choice", choices=ctx.regions or {"00": "District de Bamako"},
                    help="Code (00, 01…) ou nom de la région"),
@@ -491,3 +494,7 @@ class _Writer:
         rows.applicants.send(chunk.applicants)
         rows.applications.send(chunk.applications)
         rows.choices.send(chunk.choices)
+
+
+IMPORT = ImportKind(KIND, "Candidats", import_applicants, template_workbook, "modele-import-candidats",
+                    "Candidats saisis depuis les fiches papier.")

@@ -1,4 +1,6 @@
-"""AMCI / OFPPT follow-up: what the AMCI or the OFPPT send back about each trainee.
+"""The AMCI's spreadsheets: the follow-up import and the nomination list export.
+
+AMCI / OFPPT follow-up: what the AMCI or the OFPPT send back about each trainee.
 
 One row per trainee: AMCI file number, visa, travel, arrival, enrolment, establishment,
 abandonment. `import_followup(campaign, data, filename, actor, commit=False)`:
@@ -25,20 +27,24 @@ from typing import Any, Callable, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..amci.models import FollowUp
-from ..applications.models import STATUS_LABELS, Application
+from ..applications.io import parse_passport  # the same passport rules as the applicants sheet
+from ..applications.models import SEX_LABELS, STATUS_LABELS, Application, ApplicationChoice
 from ..audit.services import record as audit
-from ..campaigns.models import Campaign
+from ..campaigns.models import Campaign, Offer
+from ..committee.models import EvaluationResult
 from ..errors import Conflict
+from ..exports.registry import ExportKind
 from ..extensions import db
-from ..reference.models import Establishment
+from ..imports.common import (
+    ImportResult, column_positions, open_upload, record_if, row_error, sort_errors,
+)
+from ..imports.registry import ImportKind
+from ..placement.seats import placed_offers
+from ..reference.models import Diploma, Establishment, Programme, Series
 from ..spreadsheets import parsers
 from ..spreadsheets.headers import normalise_header
 from ..spreadsheets.spec import ColumnSpec, SheetSpec, validate_rows
-from .applicants import _parse_passport  # same passport rules as the applicants sheet
-from .common import (
-    ImportResult, column_positions, open_upload, record_if, row_error, sort_errors,
-)
+from .models import FollowUp
 
 KIND = "followup"
 SHEET_NAME = "Suivi AMCI"
@@ -122,7 +128,7 @@ def build_spec(codes: dict[str, int], names: dict[str, str]) -> SheetSpec:
                              "Référence DNFP", "Référence candidat"),
                    help="Référence du dossier (ex. MLI-2026-000123)"),
         ColumnSpec("nina", "NINA", kind="nina", width=20, help="Sans référence : le NINA du candidat"),
-        ColumnSpec("passport_number", "N° passeport", parser=_parse_passport,
+        ColumnSpec("passport_number", "N° passeport", parser=parse_passport,
                    synonyms=("Passeport", "Numéro de passeport", "N° de passeport"),
                    help="Sans référence ni NINA : le numéro de passeport"),
         ColumnSpec("amci_file_number", "N° dossier AMCI", parser=_parse_file_number, width=20,
@@ -388,3 +394,64 @@ def _write(planned: list, campaign: Campaign, actor, filename: str, progress) ->
         if progress is not None:
             progress(1)
     db.session.flush()
+
+
+IMPORT = ImportKind(KIND, "Suivi AMCI / OFPPT", import_followup, template_workbook, "modele-import-suivi-amci",
+                    "Suivi AMCI / OFPPT (n° dossier AMCI, visa, voyage, arrivée, inscription, abandon), "
+                    "rattaché aux dossiers par référence, NINA ou passeport.")
+
+
+# --- the nomination list (export) ----------------------------------------------------------
+
+NOMINATION_COLUMNS = (
+    "N°", "Référence", "Nom", "Prénoms", "Sexe", "Date de naissance", "NINA", "Passeport",
+    "Diplôme", "Série", "Moyenne /20", "Choix 1", "Choix 2", "Choix 3", "Affectation",
+    "Note finale", "Rang",
+)
+NOMINATION_BATCH = 1000
+
+
+def nomination_rows(campaign: Campaign):
+    """Plain columns streamed in batches, each batch's choices in one query (no ORM objects)."""
+    placed = placed_offers(campaign.id)
+    labels = {oid: f"{title} — {establishment}" for oid, title, establishment in db.session.execute(
+        select(Offer.id, Programme.title, Establishment.name)
+        .join(Programme, Programme.id == Offer.programme_id)
+        .join(Establishment, Establishment.id == Offer.establishment_id)
+        .where(Offer.campaign_id == campaign.id))}
+    stmt = (
+        select(Application.id, Application.reference, Application.last_name, Application.first_names,
+               Application.sex, Application.birth_date, Application.nina, Application.passport_number,
+               Diploma.name, Series.code, Application.diploma_average,
+               EvaluationResult.final_score, EvaluationResult.rank)
+        .outerjoin(EvaluationResult, EvaluationResult.application_id == Application.id)
+        .outerjoin(Diploma, Diploma.id == Application.diploma_id)
+        .outerjoin(Series, Series.id == Application.series_id)
+        .where(Application.campaign_id == campaign.id)
+        .order_by(EvaluationResult.rank.asc().nulls_last(), Application.last_name, Application.id)
+    )
+    if placed:
+        stmt = stmt.where(Application.id.in_(list(placed)))
+    else:
+        stmt = stmt.where(EvaluationResult.id.is_not(None))
+    n = 0
+    for batch in db.session.execute(stmt.execution_options(yield_per=NOMINATION_BATCH)).partitions():
+        choices: dict[int, list] = {}
+        for application_id, offer_id in db.session.execute(
+                select(ApplicationChoice.application_id, ApplicationChoice.offer_id)
+                .where(ApplicationChoice.application_id.in_([row[0] for row in batch]))
+                .order_by(ApplicationChoice.application_id, ApplicationChoice.rank)):
+            choices.setdefault(application_id, []).append(labels.get(offer_id))
+        for (application_id, reference, last_name, first_names, sex, birth_date, nina, passport,
+             diploma, series, average, final_score, rank) in batch:
+            n += 1
+            yield (
+                n, reference, last_name, first_names, SEX_LABELS.get(sex or "", ""), birth_date,
+                nina, passport, diploma, series, average,
+                *(choices.get(application_id, []) + [None, None, None])[:3],
+                labels.get(placed.get(application_id)), final_score, rank,
+            )
+
+
+EXPORT = ExportKind("nomination", "Liste nominative AMCI", "Liste nominative AMCI", "Liste AMCI",
+                    lambda campaign: NOMINATION_COLUMNS, nomination_rows, "nomination")

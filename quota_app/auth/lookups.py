@@ -1,0 +1,19 @@
+"""Accounts as the shared machinery looks them up (an import's actor, a job's author)."""
+from sqlalchemy import func, select
+
+from ..extensions import db
+from .models import User
+
+
+def user_by_id(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.execute(select(User).where(User.email == (email or "").strip().lower())).scalar_one_or_none()
+
+
+def user_ids_matching(pattern: str):
+    """A select of the ids of the accounts whose address matches a LIKE pattern (lower case,
+    escaped with a backslash): the audit trail's "person" filter."""
+    return select(User.id).where(func.lower(User.email).like(pattern, escape="\\"))

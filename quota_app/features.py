@@ -1,0 +1,33 @@
+"""What each feature lends the shared machinery, registered once by create_app.
+
+The shared packages (imports, exports, jobs, audit, notifications) and the lower features
+never import a higher one: what they need from it is registered here, in one place, so that
+adding a kind of import or export is one spec in the feature's io.py and one line below.
+"""
+from __future__ import annotations
+
+
+def register_features(app) -> None:
+    from .amci import io as amci_io
+    from .applications import io as applications_io
+    from .auth import lookups as auth_lookups
+    from .campaigns import io as campaigns_io, selection
+    from .dashboard import io as dashboard_io
+    from .exports.registry import register_export
+    from .imports.registry import register_import
+    from .placement import seats
+    from .registry import lookups
+
+    for kind in (applications_io.IMPORT, campaigns_io.IMPORT, amci_io.IMPORT):
+        register_import(kind)
+    for kind in (campaigns_io.EXPORT, amci_io.EXPORT, dashboard_io.EXPORT):
+        register_export(kind)
+
+    lookups.register("campaign", selection.campaign_by_id)
+    lookups.register("campaign_by_code", selection.campaign_by_code)
+    lookups.register("campaigns", selection.campaigns_list)
+    lookups.register("current_campaign", selection.current_campaign)
+    lookups.register("user", auth_lookups.user_by_id)
+    lookups.register("user_by_email", auth_lookups.user_by_email)
+    lookups.register("user_ids_matching", auth_lookups.user_ids_matching)
+    lookups.register("held_seats", seats.held_seats)
