@@ -10,8 +10,10 @@ from __future__ import annotations
 def register_features(app) -> None:
     from .amci import io as amci_io
     from .applications import io as applications_io
-    from .auth import lookups as auth_lookups
-    from .campaigns import io as campaigns_io, selection
+    from .auth import hooks as auth_hooks, lookups as auth_lookups
+    from .applications import facts as application_facts
+    from .campaigns import io as campaigns_io, selection, stages
+    from .committee import facts as committee_facts
     from .dashboard import io as dashboard_io
     from .exports.registry import register_export
     from .imports.registry import register_import
@@ -31,3 +33,10 @@ def register_features(app) -> None:
     lookups.register("user_by_email", auth_lookups.user_by_email)
     lookups.register("user_ids_matching", auth_lookups.user_ids_matching)
     lookups.register("held_seats", seats.held_seats)
+
+    auth_hooks.applicant_account_hooks.register("applicant", application_facts.add_applicant)
+    stages.phase_facts.register("applications", application_facts.phase_facts)
+    stages.phase_facts.register("committee", committee_facts.phase_facts)
+    stages.phase_facts.register("placement", seats.phase_facts)
+    stages.offer_uses.register("choices", application_facts.offer_chosen)
+    stages.offer_uses.register("placements", seats.offer_placed)

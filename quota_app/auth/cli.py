@@ -19,9 +19,9 @@ def create_user(email, role, name, password):
     try:
         user = create_account(email=email, password=password, role=role, full_name=name, actor=None)
         if role == "applicant":
-            from ..applications.models import Applicant
+            from .hooks import applicant_account_opened
 
-            db.session.add(Applicant(user_id=user.id, source="web"))
+            applicant_account_opened(user)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

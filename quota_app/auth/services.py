@@ -16,6 +16,7 @@ from ..errors import Conflict, DomainError, NotAllowed, ValidationFailed
 from ..extensions import db
 from ..timeutil import utcnow
 from . import ratelimit
+from .hooks import applicant_account_opened
 from .models import ROLES, STAFF_ROLES, Consent, PasswordResetToken, User
 from .passwords import burn_time, hash_password, needs_rehash, verify_password
 from .session import new_session_token, rotate_session_token
@@ -110,7 +111,6 @@ def create_account(email: str, password: str, role: str, full_name: str = "", ac
 def register_applicant(email: str, password: str, full_name: str, consent_given: bool,
                        consent_version: str, ip: str | None = None) -> User:
     """Self-registration of an applicant: account, consent row and Applicant row."""
-    from ..applications.models import Applicant
     from ..notifications.services import send_email
 
     ratelimit.hit(f"register:ip:{ip or 'inconnue'}")
@@ -137,8 +137,8 @@ def register_applicant(email: str, password: str, full_name: str, consent_given:
     user = _new_user(email, password, "applicant", full_name)
     db.session.flush()
     consent = Consent(user_id=user.id, text_version=consent_version, given_at=utcnow(), ip_address=ip)
-    applicant = Applicant(user_id=user.id, source="web")
-    db.session.add_all([consent, applicant])
+    db.session.add(consent)
+    applicant_account_opened(user)
     db.session.flush()
     record(user, "user.register", user, after=snapshot(user, _USER_AUDIT_FIELDS), ip_address=ip)
     record(user, "consent.give", consent, after={"text_version": consent_version}, ip_address=ip)

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from ..audit.services import changes, record, snapshot
 from ..errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from ..extensions import db
 from ..reference.models import DocumentType, Establishment, Level, Programme
-from . import phases
+from . import phases, stages
 from .models import KINDS, PHASE_LABELS, Campaign, CampaignDocument, CampaignLevelRule, Criterion, Offer
 
 CAMPAIGN_FIELDS = (
@@ -338,11 +338,7 @@ def update_offer(actor, campaign: Campaign, offer: Offer, data: dict, expected_v
 
 
 def offer_is_chosen(offer: Offer) -> bool:
-    from ..applications.models import ApplicationChoice
-
-    return db.session.execute(
-        select(func.count()).select_from(ApplicationChoice).where(ApplicationChoice.offer_id == offer.id)
-    ).scalar_one() > 0
+    return stages.offer_in_use(offer.id)
 
 
 def remove_offer(actor, campaign: Campaign, offer: Offer, expected_version=None) -> None:
@@ -390,47 +386,21 @@ def campaign_offers(campaign: Campaign) -> list[Offer]:
 # --- Phases -------------------------------------------------------------------------------------
 
 def gather_facts(campaign: Campaign, now: datetime) -> phases.CampaignFacts:
-    """The facts the phase rules need, each from one aggregate query."""
-    # Later stages are read here only as counts, to say what blocks a move.
-    from ..applications.models import Application
-    from ..committee.models import Committee, Deliberation, ReviewAssignment
-    from ..placement.models import AllocationRound
-
+    """The facts the phase rules need: the campaign's own here, each from one aggregate query;
+    the later stages' (files, committees, placements) from what they registered (stages.py)."""
     summary = seat_summary(campaign)
-    status_counts = dict(db.session.execute(
-        select(Application.status, func.count()).where(Application.campaign_id == campaign.id)
-        .group_by(Application.status)).all())
     criteria_count = db.session.execute(
         select(func.count()).select_from(Criterion).where(
             Criterion.campaign_id == campaign.id, Criterion.weight > 0)).scalar_one()
     document_count = db.session.execute(
         select(func.count()).select_from(CampaignDocument).where(
             CampaignDocument.campaign_id == campaign.id, CampaignDocument.required.is_(True))).scalar_one()
-    committee_count = db.session.execute(
-        select(func.count()).select_from(Committee).where(Committee.campaign_id == campaign.id)).scalar_one()
-    total, scored = db.session.execute(
-        select(func.count(ReviewAssignment.id),
-               func.coalesce(func.sum(case((ReviewAssignment.status == "submitted", 1), else_=0)), 0))
-        .join(Application, Application.id == ReviewAssignment.application_id)
-        .where(Application.campaign_id == campaign.id)).one()
-    deliberations = db.session.execute(
-        select(func.count(Deliberation.id),
-               func.coalesce(func.sum(case((Deliberation.status == "validated", 1), else_=0)), 0))
-        .join(Committee, Committee.id == Deliberation.committee_id)
-        .where(Committee.campaign_id == campaign.id)).one()
-    published = db.session.execute(
-        select(func.count()).select_from(AllocationRound).where(
-            AllocationRound.campaign_id == campaign.id, AllocationRound.kind != "simulation",
-            AllocationRound.published_at.is_not(None))).scalar_one()
     return phases.CampaignFacts(
         phase=campaign.phase, now=now, opens_at=campaign.opens_at, closes_at=campaign.closes_at,
         offer_count=summary.offer_count, total_seats=summary.total_seats,
-        announced_quota=campaign.announced_quota, status_counts=status_counts,
+        announced_quota=campaign.announced_quota,
         criteria_count=int(criteria_count), required_document_count=int(document_count),
-        committee_count=int(committee_count), assignments_total=int(total), assignments_scored=int(scored),
-        # Every committee of the campaign must have validated its deliberation.
-        deliberation_validated=int(deliberations[0]) > 0 and int(deliberations[0]) == int(deliberations[1]),
-        placements_published=int(published) > 0,
+        **stages.later_facts(campaign.id),
     )
 
 

@@ -27,3 +27,17 @@ def placed_offers(campaign_id: int) -> dict[int, int]:
         .join(AllocationRound, AllocationRound.id == Placement.round_id)
         .where(AllocationRound.campaign_id == campaign_id, AllocationRound.kind != "simulation",
                Placement.status.in_(SEAT_HOLDING))).all())
+
+
+def phase_facts(campaign_id: int) -> dict:
+    """What the placements tell the campaign (campaigns/stages.py): a real round published."""
+    published = db.session.execute(
+        select(func.count()).select_from(AllocationRound).where(
+            AllocationRound.campaign_id == campaign_id, AllocationRound.kind != "simulation",
+            AllocationRound.published_at.is_not(None))).scalar_one()
+    return {"placements_published": int(published) > 0}
+
+
+def offer_placed(offer_id: int) -> bool:
+    return db.session.execute(
+        select(Placement.id).where(Placement.offer_id == offer_id).limit(1)).first() is not None
