@@ -15,17 +15,17 @@ from typing import Any, Callable
 from sqlalchemy import select
 
 from ..audit.services import record as audit
-from .models import Campaign, Offer
+from ..exports.registry import ExportKind
 from ..extensions import db
+from ..imports.common import (
+    ImportResult, column_positions, open_upload, record_if, row_error, sort_errors,
+)
+from ..imports.registry import ImportKind
 from ..reference.models import Establishment, Level, Programme, Sector
 from ..registry import lookup
 from ..spreadsheets import parsers
 from ..spreadsheets.spec import ColumnSpec, SheetSpec, validate_rows
-from ..exports.registry import ExportKind
-from ..imports.registry import ImportKind
-from ..imports.common import (
-    ImportResult, column_positions, open_upload, record_if, row_error, sort_errors,
-)
+from .models import Campaign, Offer
 
 KIND = "offers"
 SHEET_NAME = "Offres"

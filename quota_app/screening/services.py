@@ -11,14 +11,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..applications import eligibility
-from ..applications.models import STATUS_LABELS, SEX_LABELS, Applicant, Application, ApplicationChoice, ApplicationDocument
+from ..applications.models import STATUS_LABELS, Applicant, Application, ApplicationChoice, ApplicationDocument
 from ..audit.services import record
 from ..campaigns.models import Campaign, CampaignDocument, Offer
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..extensions import db
 from ..notifications.services import send_email
-from ..reference.models import Diploma, IneligibilityReason, Level, Programme, Region, Series
-from ..timeutil import age_on, utcnow
+from ..reference.models import IneligibilityReason, Level, Programme
+from ..timeutil import utcnow
 from . import search
 
 DECISIONS = {"eligible": "Recevable", "ineligible": "Non recevable"}
@@ -176,17 +176,14 @@ def _apply_decision(application: Application, decision: str, reason: Ineligibili
     if application.status != "submitted":
         raise InvalidTransition(NOT_PENDING.format(status=STATUS_LABELS[application.status]))
     checks = automatic_checks(application, context)
-    before = {"status": application.status}
-    application.status = decision
+    application.transition_to(decision, actor, "manager", action=f"application.screening.{decision}",
+                              after={"reason": reason.code if reason else None}, reason=comment, ip_address=ip)
     row = ScreeningDecision(
         application=application, decision=decision, reason_id=reason.id if reason else None,
         comment=comment, automatic_checks=[c.as_dict() for c in checks],
         decided_by_id=actor.id, decided_at=utcnow(),
     )
     db.session.add(row)
-    record(actor, f"application.screening.{decision}", application, before=before,
-           after={"status": decision, "reason": reason.code if reason else None},
-           reason=comment, ip_address=ip)
     return row
 
 
@@ -286,67 +283,14 @@ def record_document_view(document: ApplicationDocument, actor, ip: str | None = 
 
 # --- export ---------------------------------------------------------------------------------
 
-EXPORT_COLUMNS = (
-    "Référence", "Nom", "Prénoms", "Sexe", "Date de naissance", "Âge à la date de référence",
-    "NINA", "Passeport", "Téléphone", "E-mail", "Région (code)", "Région", "Diplôme", "Série",
-    "Année du diplôme", "Moyenne /20", "Choix 1", "Choix 2", "Choix 3", "Statut", "Déposé le",
-)
-
-
-EXPORT_BATCH = 2000
-
-
-def _export_choices(application_ids: list[int], offer_codes: dict[int, str]) -> dict[int, list[str]]:
-    """Offer codes of each application's choices, by rank: one query for a whole batch."""
-    codes: dict[int, list[str]] = {}
-    for application_id, offer_id in db.session.execute(
-            select(ApplicationChoice.application_id, ApplicationChoice.offer_id)
-            .where(ApplicationChoice.application_id.in_(application_ids))
-            .order_by(ApplicationChoice.application_id, ApplicationChoice.rank)):
-        codes.setdefault(application_id, []).append(offer_codes[offer_id])
-    return codes
-
-
-def export_rows(campaign: Campaign, filters: dict):
-    """The rows of the filtered list (the list's filters and order), streamed in batches.
-
-    Plain columns from one joined query, and each batch's choices in one more query: no ORM
-    object per row (building them cost as much as writing the file)."""
-    stmt = search.build_search(campaign, filters).with_only_columns(
-        Application.id, Application.reference, Application.last_name, Application.first_names,
-        Application.sex, Application.birth_date, Application.nina, Application.passport_number,
-        Application.phone, Application.email, Region.code, Region.name, Diploma.code, Series.code,
-        Application.diploma_year, Application.diploma_average, Application.status,
-        Application.submitted_at, maintain_column_froms=False,
-    ).outerjoin(Region, Region.id == Application.region_id) \
-        .outerjoin(Diploma, Diploma.id == Application.diploma_id) \
-        .outerjoin(Series, Series.id == Application.series_id)
-    reference_date = campaign.reference_date
-    # Choices may name any offer (of this campaign, by the schema's rules): all codes, read once.
-    offer_codes = dict(db.session.execute(select(Offer.id, Offer.code)).all())
-    result = db.session.execute(stmt.execution_options(yield_per=EXPORT_BATCH))
-    for batch in result.partitions():
-        choices = _export_choices([row[0] for row in batch], offer_codes)
-        for (application_id, reference, last_name, first_names, sex, birth_date, nina, passport,
-             phone, email, region_code, region_name, diploma_code, series_code, diploma_year,
-             average, status, submitted_at) in batch:
-            picked = choices.get(application_id, [])
-            yield (
-                reference, last_name, first_names, SEX_LABELS.get(sex or "", ""), birth_date,
-                age_on(birth_date, reference_date) if birth_date else None,
-                nina, passport, phone, email, region_code, region_name, diploma_code, series_code,
-                diploma_year, average, *(picked + [None, None, None])[:3],
-                STATUS_LABELS[status], submitted_at,
-            )
-
-
 def export(campaign: Campaign, filters: dict, target, actor, ip: str | None = None) -> int:
     """Write the filtered list to `target` (a binary file) and log the export; returns the count."""
+    from ..applications.io import LIST_COLUMNS, list_rows
     from ..spreadsheets.writer import write_table
 
     filters = search.clean_filters(filters)
-    count = write_table(target, f"Dossiers de candidature – {campaign.title}", EXPORT_COLUMNS,
-                        export_rows(campaign, filters), sheet_title="Dossiers")
+    count = write_table(target, f"Dossiers de candidature – {campaign.title}", LIST_COLUMNS,
+                        list_rows(campaign, search.build_search(campaign, filters)), sheet_title="Dossiers")
     record(actor, "application.export", object_type="campaigns", object_id=campaign.id,
            campaign_id=campaign.id, after={"filters": filters, "rows": count}, ip_address=ip)
     return count

@@ -15,7 +15,7 @@ def export(client, data, query=""):
 
 def test_export_whole_campaign(client, db, data, make_user, login):
     from quota_app.audit.models import AuditEvent
-    from quota_app.screening.services import EXPORT_COLUMNS
+    from quota_app.applications.io import LIST_COLUMNS as EXPORT_COLUMNS
 
     manager = make_user("manager")
     login(manager)
