@@ -1,37 +1,37 @@
 """Error pages, template helpers and the navigation each role sees."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from .errors import DomainError, NotFound
 
-# The navigation per role: (endpoint, label). Lazy labels are translated when rendered.
-NAVIGATION = {
-    "applicant": [("applications.home", _l("Mon dossier"))],
-    "manager": [
-        ("campaigns.home", _l("Campagnes")),
-        ("screening.index", _l("Dossiers")),
-        ("screening.queue", _l("Recevabilité")),
-        ("dashboard.index", _l("Tableau de bord")),
-        ("imports.home", _l("Imports Excel")),
-        ("exports.index", _l("Exports Excel")),
-        ("notifications.outbox", _l("Messages envoyés")),
-        ("reference.index", _l("Référentiel")),
-        ("audit.index", _l("Journal d'audit")),
-    ],
-    "committee": [("committee.home", _l("Mes dossiers à noter"))],
-    "amci": [("amci.home", _l("Listes AMCI")), ("imports.home", _l("Imports Excel")),
-             ("exports.index", _l("Exports Excel"))],
-    "admin": [("auth.admin_users", _l("Comptes")), ("notifications.outbox", _l("Messages envoyés")),
-              ("audit.index", _l("Journal d'audit"))],
-}
+# The navigation, in menu order: (endpoint, label). Each role sees the links that its
+# @role_required admits (permissions.py), so no menu leads to a refusal. Lazy labels are
+# translated when rendered.
+NAVIGATION = (
+    ("applications.home", _l("Mon dossier")),
+    ("campaigns.home", _l("Campagnes")),
+    ("screening.index", _l("Dossiers")),
+    ("screening.queue", _l("Recevabilité")),
+    ("dashboard.index", _l("Tableau de bord")),
+    ("committee.home", _l("Mes dossiers à noter")),
+    ("amci.home", _l("Listes AMCI")),
+    ("auth.admin_users", _l("Comptes")),
+    ("imports.home", _l("Imports Excel")),
+    ("exports.index", _l("Exports Excel")),
+    ("notifications.outbox", _l("Messages envoyés")),
+    ("reference.index", _l("Référentiel")),
+    ("audit.index", _l("Journal d'audit")),
+)
 
 
 def nav_items():
     if not current_user.is_authenticated:
         return []
-    return [(endpoint, str(label)) for endpoint, label in NAVIGATION.get(current_user.role, [])]
+    views = current_app.view_functions
+    return [(endpoint, str(label)) for endpoint, label in NAVIGATION
+            if current_user.role in getattr(views.get(endpoint), "allowed_roles", ())]
 
 
 def mask(value: str | None, keep: int = 3) -> str:

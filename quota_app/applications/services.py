@@ -14,6 +14,7 @@ from ..audit.services import record, snapshot
 from ..campaigns.models import Campaign, Offer
 from ..errors import InvalidTransition, NotFound, ValidationFailed
 from ..extensions import db
+from ..permissions import owns_application
 from ..reference.models import Diploma, Level, Programme, Region, Series
 from ..timeutil import utcnow
 from . import eligibility, filetypes, identity, storage
@@ -56,7 +57,7 @@ def applicant_of(user) -> Applicant:
 def own_application(user, application_id) -> Application:
     """The user's own application, or NotFound (another's id looks exactly like a missing one)."""
     application = db.session.get(Application, application_id) if isinstance(application_id, int) else None
-    if application is None or application.applicant is None or application.applicant.user_id != user.id:
+    if application is None or not owns_application(user, application):
         raise NotFound("Dossier introuvable.")
     return application
 

@@ -6,18 +6,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..modelutil import Timestamps, one_of
+# The roles live in permissions.py (who may do what, in one place); importable from here too.
+from ..permissions import ROLE_LABELS, ROLES, STAFF_ROLES  # noqa: F401
 from ..timeutil import utcnow
-
-# Account roles. The committee chair is a member whose committee membership says "chair".
-ROLES = ("applicant", "manager", "committee", "amci", "admin")
-STAFF_ROLES = ("manager", "committee", "amci", "admin")
-ROLE_LABELS = {
-    "applicant": "Candidat",
-    "manager": "Gestionnaire",
-    "committee": "Membre du comité",
-    "amci": "Agent AMCI",
-    "admin": "Administrateur",
-}
 
 
 class User(UserMixin, Timestamps, db.Model):

@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from ..errors import NotAllowed, NotFound
 from ..extensions import db
+from ..permissions import can_view_job
 from ..timeutil import utcnow
 from .models import Job
 
@@ -40,12 +41,6 @@ def get_job_for(user, job_id: int) -> Job:
     if not can_view_job(user, job):
         raise NotAllowed("Cette tâche ne vous concerne pas.")
     return job
-
-
-def can_view_job(user, job: Job) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return job.created_by_id == user.id or user.role == "manager"
 
 
 def _write(job_id: int, **values) -> None:

@@ -1,0 +1,417 @@
+"""Who may reach what: EVERY endpoint of the url_map × every kind of actor, against the table below.
+
+Outcome classes: "ok" (2xx, or a 3xx that is not a redirect to the login page), "login" (a
+redirect to the login page), "forbidden" (403), "notfound" (404). Endpoints that accept GET are
+fetched; POST-only endpoints get an empty form (CSRF is off in TestingConfig). Where an allowed
+actor posts, a validation answer (400, 409, 422) counts as "ok"; a 500 never does. A denied
+actor is also refused on POST where the endpoint takes both, and writes no audit event: the
+refusal happens before any service.
+
+A new endpoint without a row here fails `test_every_endpoint_has_a_row`: add its row (who may
+reach it) with the page. Variants ("endpoint[variant]") walk one endpoint with other parameters
+where the answer depends on them (a role table inside the view, the job's owner).
+
+One app and one world for the module: the cases only read, or post forms that change nothing
+another case looks at (the application is already submitted, the import run already refused).
+"""
+import io
+import re
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent.parent
+for folder in ("journey", "auth"):
+    if str(TESTS / folder) not in sys.path:
+        sys.path.insert(0, str(TESTS / folder))
+
+from auth_helpers import PASSWORD, reset_link  # noqa: E402
+from journey_helpers import fill_all  # noqa: E402
+
+ACTORS = ("anonymous", "owner", "other_applicant", "manager", "member", "chair", "amci", "admin")
+STAFF = ("manager", "member", "chair", "amci", "admin")
+LOGIN_PATH = "/connexion"
+
+
+# --- the expected table -------------------------------------------------------------------
+
+def public():
+    """Anyone, signed in or not."""
+    return {actor: "ok" for actor in ACTORS}
+
+
+def signed_in():
+    return {actor: "login" if actor == "anonymous" else "ok" for actor in ACTORS}
+
+
+def staff(*allowed):
+    """Staff pages: the named actors; other signed-in users 403; anonymous to the login page."""
+    return {actor: "login" if actor == "anonymous" else "ok" if actor in allowed else "forbidden"
+            for actor in ACTORS}
+
+
+def applicants():
+    """The applicant's own space, no object in the address: every applicant."""
+    return staff("owner", "other_applicant")
+
+
+def owners(*readers):
+    """An object of the owner's application: another applicant's id looks like a missing one (404)."""
+    return {**staff("owner", *readers), "other_applicant": "notfound"}
+
+
+MANAGER = staff("manager")
+
+EXPECTED = {
+    # Public pages and the account's own pages.
+    "main.index": public(),
+    "main.privacy": public(),
+    "main.health": public(),
+    "main.set_language": public(),
+    "auth.login": public(),
+    "auth.register": public(),
+    "auth.logout": public(),
+    "auth.forgot_password": public(),
+    "auth.reset_password": public(),
+    "auth.change_password": signed_in(),
+    # Account administration.
+    "auth.admin_users": staff("admin"),
+    "auth.admin_user": staff("admin"),
+    "auth.admin_create_user": staff("admin"),
+    "auth.admin_deactivate": staff("admin"),
+    "auth.admin_reactivate": staff("admin"),
+    "auth.admin_change_role": staff("admin"),
+    # The applicant's space.
+    "applications.campaign": public(),
+    "applications.home": applicants(),
+    "applications.apply": applicants(),
+    "applications.my_data": applicants(),
+    "applications.my_data_json": applicants(),
+    "applications.summary": owners(),
+    "applications.step": owners(),
+    "applications.upload": owners(),
+    "applications.remove_document": owners(),
+    "applications.submit": owners(),
+    "applications.receipt": owners(),
+    "applications.withdraw": owners(),
+    "applications.placement": owners(),
+    "applications.document": owners("manager", "amci"),
+    # The campaign console.
+    "campaigns.home": MANAGER,
+    "campaigns.create": MANAGER,
+    "campaigns.show": MANAGER,
+    "campaigns.edit": MANAGER,
+    "campaigns.level_rules": MANAGER,
+    "campaigns.documents": MANAGER,
+    "campaigns.criteria": MANAGER,
+    "campaigns.offer_create": MANAGER,
+    "campaigns.offer_edit": MANAGER,
+    "campaigns.offer_delete": MANAGER,
+    "campaigns.move_phase": MANAGER,
+    # Screening and the dashboard.
+    "screening.index": MANAGER,
+    "screening.queue": MANAGER,
+    "screening.export": MANAGER,
+    "screening.file": MANAGER,
+    "screening.show_identity": MANAGER,
+    "screening.decide": MANAGER,
+    "screening.bulk": MANAGER,
+    "screening.document": staff("manager", "amci"),
+    "dashboard.index": MANAGER,
+    # Reference data, the audit trail, the outbox.
+    "reference.index": MANAGER,
+    "reference.items": MANAGER,
+    "reference.create": MANAGER,
+    "reference.edit": MANAGER,
+    "reference.deactivate": MANAGER,
+    "reference.reactivate": MANAGER,
+    "audit.index": staff("manager", "admin"),
+    "notifications.outbox": staff("manager", "admin"),
+    "notifications.detail": staff("manager", "admin"),
+    # Imports (the run is an applicants' import: not an AMCI officer's kind), exports, jobs.
+    "imports.home": staff("manager", "amci"),
+    "imports.run": MANAGER,
+    "imports.confirm": MANAGER,
+    "imports.error_report": MANAGER,
+    "imports.template": MANAGER,
+    "imports.template[followup]": staff("manager", "amci"),
+    "exports.index": staff("manager", "amci"),
+    "exports.download": MANAGER,
+    "exports.download[nomination]": staff("manager", "amci"),
+    "jobs.show": MANAGER,
+    "jobs.show[amci's job]": staff("manager", "amci"),
+    # The committee's and the AMCI's homes (the chair is a member whose membership says so).
+    "committee.home": staff("member", "chair"),
+    "amci.home": staff("amci"),
+}
+
+# Parameters by variant, over the world's values; the plain row takes DEFAULT_KIND's kind.
+VARIANTS = {
+    "imports.template[followup]": lambda values: {"kind": "followup"},
+    "exports.download[nomination]": lambda values: {"kind": "nomination"},
+    "jobs.show[amci's job]": lambda values: {"job_id": values["amci_job_id"]},
+}
+DEFAULT_KIND = {"imports": "applicants", "exports": "statistiques"}  # reference: the world's kind
+IGNORED = {"static"}
+
+
+def endpoint_of(key: str) -> str:
+    return key.split("[", 1)[0]
+
+
+# --- the world ----------------------------------------------------------------------------
+
+def _wipe(app):
+    from quota_app.extensions import db
+
+    with app.app_context():
+        db.session.rollback()
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _clean_tables(app):
+    """Overrides the suite's per-test cleaning: the world is built once for the module."""
+    yield
+    _wipe(app)
+
+
+def _open_campaign(db):
+    """An open campaign with the offers and required documents the journey helpers fill in."""
+    from quota_app.campaigns.models import Campaign, CampaignDocument, Offer
+    from quota_app.reference.models import DocumentType, Establishment, Programme
+    from quota_app.timeutil import utcnow
+
+    now = utcnow()
+    campaign = Campaign(code="Q2026", title="Quota 2026-2027", year=2026, phase="open",
+                        reference_date=date(now.year, 9, 1), opens_at=now - timedelta(days=5),
+                        closes_at=now + timedelta(days=20), reference_prefix="MLI")
+    db.session.add(campaign)
+    db.session.flush()
+    casa = db.session.query(Establishment).filter_by(code="ISTA-CASA").one()
+    for index, code in enumerate(("TS-DD", "TS-IA", "T-MI")):
+        programme = db.session.query(Programme).filter_by(code=code).one()
+        db.session.add(Offer(campaign_id=campaign.id, programme_id=programme.id, establishment_id=casa.id,
+                             code=f"{code}-CASA", seats=5 + index))
+    for code in ("PHOTO", "DIPLOMA"):
+        document_type = db.session.query(DocumentType).filter_by(code=code).one()
+        db.session.add(CampaignDocument(campaign_id=campaign.id, document_type_id=document_type.id, required=True))
+    db.session.commit()
+    return campaign
+
+
+def _signed_in_client(app, user_id):
+    from quota_app.auth.models import User
+    from quota_app.extensions import db
+
+    client = app.test_client()
+    if user_id is not None:
+        with app.app_context():
+            token = db.session.get(User, user_id).session_token  # logout rotates it: read it again
+        with client.session_transaction() as session:
+            session["_user_id"] = token
+            session["_fresh"] = True
+    return client
+
+
+def _refused_import_run(app, manager_id, campaign_id) -> int:
+    """A manager's applicants' import refused at the dry run: its page and report read a stored
+    file, and confirming it again changes nothing."""
+    from openpyxl import load_workbook
+
+    client = _signed_in_client(app, manager_id)
+    template = client.get(f"/gestion/imports/modele/applicants/{campaign_id}")
+    assert template.status_code == 200, template.status_code
+    workbook = load_workbook(io.BytesIO(template.data))
+    workbook.active.append(["Traoré", "Awa", "X", "pas une date"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = client.post("/gestion/imports/", data={
+        "kind": "applicants", "campaign_id": str(campaign_id), "file": (io.BytesIO(buffer.getvalue()), "refus.xlsx")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302, response.status_code
+    return int(re.search(r"/gestion/imports/(\d+)", response.headers["Location"]).group(1))
+
+
+@pytest.fixture(scope="module")
+def world(app):
+    """Every actor, and one of each object the addresses name."""
+    from quota_app.applications.models import Application
+    from quota_app.auth import services as auth
+    from quota_app.committee.models import Committee, CommitteeMember
+    from quota_app.extensions import db
+    from quota_app.jobs.services import create_job
+    from quota_app.notifications.models import OutboxMessage
+    from quota_app.placement.models import AllocationRound, Placement
+    from quota_app.reference import services as reference
+    from quota_app.seed.reference import seed_reference
+
+    _wipe(app)  # whatever an earlier module left
+    with app.app_context():
+        seed_reference()
+        users = {
+            "owner": auth.register_applicant("awa@exemple.ml", PASSWORD, "Awa Traoré", True, "v1"),
+            "other_applicant": auth.register_applicant("moussa@exemple.ml", PASSWORD, "Moussa Diarra", True, "v1"),
+        }
+        for actor, role in (("manager", "manager"), ("member", "committee"), ("chair", "committee"),
+                            ("amci", "amci"), ("admin", "admin"), ("target", "committee")):
+            users[actor] = auth.create_account(f"{actor}@dnfp.ml", PASSWORD, role, actor.capitalize())
+        db.session.commit()
+        ids = {actor: user.id for actor, user in users.items()}
+        campaign = _open_campaign(db)
+        committee = Committee(campaign_id=campaign.id, name="Comité de sélection Q2026")
+        db.session.add(committee)
+        db.session.flush()
+        db.session.add_all([CommitteeMember(committee_id=committee.id, user_id=ids["member"], role="member"),
+                            CommitteeMember(committee_id=committee.id, user_id=ids["chair"], role="chair")])
+        db.session.commit()
+
+        # The owner's application, filled and submitted through the pages (a receipt, an e-mail).
+        owner_client = _signed_in_client(app, ids["owner"])
+        application_id = fill_all(owner_client, db, campaign.id)
+        assert owner_client.post(f"/candidat/dossier/{application_id}/soumettre").status_code == 302
+        application = db.session.get(Application, application_id)
+        assert application.status == "submitted"
+        round_ = AllocationRound(campaign_id=campaign.id, number=1)
+        db.session.add(round_)
+        db.session.flush()
+        placement = Placement(application_id=application_id, offer_id=application.choices[0].offer_id,
+                              round_id=round_.id, choice_rank=1, status="offered")
+        db.session.add(placement)
+
+        manager_job = create_job(users["manager"], "import.applicants", {})
+        amci_job = create_job(users["amci"], "import.followup", {})
+        auth.request_password_reset("target@dnfp.ml")
+        db.session.commit()
+        kind = next(spec for spec in reference.KINDS.values() if spec.has_active)
+        item = db.session.execute(db.select(kind.model).order_by(kind.model.id)).scalars().first()
+        message = db.session.execute(db.select(OutboxMessage).order_by(OutboxMessage.id)).scalars().first()
+        values = {
+            "campaign_id": campaign.id, "offer_id": application.choices[0].offer_id,
+            "application_id": application_id, "document_id": application.documents[0].id,
+            "placement_id": placement.id, "step": "identite",
+            "job_id": manager_job.id, "amci_job_id": amci_job.id, "message_id": message.id,
+            "user_id": ids["target"], "token": reset_link(db, "target@dnfp.ml").rsplit("/", 1)[1],
+            "kind": kind.slug, "item_id": item.id,
+        }
+    values["run_id"] = _refused_import_run(app, ids["manager"], campaign.id)
+    return {"users": ids, "values": values}
+
+
+# --- walking ------------------------------------------------------------------------------
+
+def outcome(response) -> str:
+    code = response.status_code
+    if 300 <= code < 400:
+        return "login" if urlsplit(response.headers.get("Location", "")).path == LOGIN_PATH else "ok"
+    if 200 <= code < 300:
+        return "ok"
+    return {403: "forbidden", 404: "notfound", 400: "invalid", 409: "invalid", 422: "invalid"}.get(code, f"HTTP {code}")
+
+
+def rule_for(app, endpoint):
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint]
+    assert rules, f"{endpoint} is no longer in url_map: remove its row"
+    return rules[0]
+
+
+def address(app, world, key) -> tuple[str, set]:
+    from flask import url_for
+
+    endpoint = endpoint_of(key)
+    rule = rule_for(app, endpoint)
+    values = {**world["values"]}
+    blueprint = endpoint.split(".", 1)[0]
+    if blueprint in DEFAULT_KIND:
+        values["kind"] = DEFAULT_KIND[blueprint]
+    values.update(VARIANTS.get(key, lambda _values: {})(values))
+    missing = set(rule.arguments) - set(values)
+    assert not missing, f"{key}: the world has no value for {sorted(missing)}"
+    with app.test_request_context():
+        return url_for(endpoint, **{name: values[name] for name in rule.arguments}), rule.methods
+
+
+def audit_count(app) -> int:
+    from quota_app.audit.models import AuditEvent
+    from quota_app.extensions import db
+
+    with app.app_context():
+        return db.session.execute(db.select(db.func.count(AuditEvent.id))).scalar()
+
+
+CASES = [pytest.param(key, actor, id=f"{key}-{actor}") for key in EXPECTED for actor in ACTORS]
+
+
+@pytest.mark.parametrize("key, actor", CASES)
+def test_access(app, world, key, actor):
+    expected = EXPECTED[key][actor]
+    url, methods = address(app, world, key)
+    client = _signed_in_client(app, world["users"].get(actor))
+    denied = expected != "ok"
+    before = audit_count(app) if denied else None
+    method = "GET" if "GET" in methods else "POST"
+    got = outcome(client.open(url, method=method, data={}))
+    if method == "POST" and expected == "ok" and got == "invalid":
+        got = "ok"  # an empty form refused by its validation: the actor reached the page
+    assert got == expected, f"{actor} {method} {url} ({key}): got {got}, expected {expected}"
+    if denied and "POST" in methods and method == "GET":
+        posted = outcome(client.open(url, method="POST", data={}))
+        assert posted == expected, f"{actor} POST {url} ({key}): got {posted}, expected {expected}"
+    if denied:
+        assert audit_count(app) == before, f"{actor} {url}: refused, yet an audit event was written"
+
+
+def test_every_endpoint_has_a_row(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - IGNORED
+    rows = {endpoint_of(key) for key in EXPECTED}
+    missing = sorted(endpoints - rows)
+    assert not missing, ("endpoints without a row in EXPECTED (who may reach them?): " + ", ".join(missing))
+    gone = sorted(rows - endpoints)
+    assert not gone, "rows of EXPECTED for endpoints that no longer exist: " + ", ".join(gone)
+    assert set(VARIANTS) <= set(EXPECTED)
+    assert all(set(row) == set(ACTORS) for row in EXPECTED.values())
+
+
+# --- the navigation follows the decorators ------------------------------------------------
+
+ACTOR_OF_ROLE = {"applicant": "owner", "manager": "manager", "committee": "member", "amci": "amci", "admin": "admin"}
+MENUS = {  # what each role's menu held before it was read from the decorators
+    "applicant": ["applications.home"],
+    "manager": ["campaigns.home", "screening.index", "screening.queue", "dashboard.index", "imports.home",
+                "exports.index", "notifications.outbox", "reference.index", "audit.index"],
+    "committee": ["committee.home"],
+    "amci": ["amci.home", "imports.home", "exports.index"],
+    "admin": ["auth.admin_users", "notifications.outbox", "audit.index"],
+}
+
+
+@pytest.mark.parametrize("role", sorted(MENUS))
+def test_each_menu_leads_only_where_the_role_may_go(app, role):
+    from flask_login import login_user
+
+    from quota_app.permissions import ROLES
+    from quota_app.web import nav_items
+
+    assert set(MENUS) == set(ROLES)
+
+    class Someone:
+        is_authenticated, is_active, is_anonymous, locale = True, True, False, "fr"
+
+        def __init__(self, role):
+            self.role = role
+
+        def get_id(self):
+            return "menu"
+
+    with app.test_request_context():
+        login_user(Someone(role))
+        menu = [endpoint for endpoint, _label in nav_items()]
+    assert menu == MENUS[role]
+    for endpoint in menu:
+        assert EXPECTED[endpoint][ACTOR_OF_ROLE[role]] == "ok", endpoint
