@@ -10,28 +10,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from ..audit.services import record
 from ..extensions import db
 from ..modelutil import Timestamps, one_of
 from ..timeutil import utcnow
+from . import status as status_machine
+# The states and their labels live in status.py, with the legal moves; re-exported here.
+from .status import STATUS_LABELS, STATUSES  # noqa: F401
 
-STATUSES = (
-    "draft", "submitted", "eligible", "ineligible", "evaluated",
-    "placed", "waiting_list", "not_selected", "accepted", "declined", "enrolled", "withdrawn",
-)
-STATUS_LABELS = {
-    "draft": "Brouillon",
-    "submitted": "Soumis",
-    "eligible": "Recevable",
-    "ineligible": "Non recevable",
-    "evaluated": "Évalué",
-    "placed": "Liste principale : affecté",
-    "waiting_list": "Liste d'attente",
-    "not_selected": "Non retenu",
-    "accepted": "Accepté",
-    "declined": "Désisté",
-    "enrolled": "Inscrit",
-    "withdrawn": "Retiré par le candidat",
-}
 SEXES = ("M", "F")
 SEX_LABELS = {"M": "Homme", "F": "Femme"}
 SOURCES = ("web", "import")
@@ -155,6 +141,30 @@ class Application(Timestamps, db.Model):
         names = {"last_name": self.last_name, "first_names": self.first_names, key: value}
         self.search_name = search_key(names["last_name"], names["first_names"])
         return value
+
+    @classmethod
+    def new(cls, actor_kind: str, status: str = "draft", **fields) -> "Application":
+        """A new file, in a state its creator may create it in (status.check_initial)."""
+        status_machine.check_initial(status, actor_kind)
+        return cls(status=status, **fields)
+
+    def transition_to(self, target: str, actor, actor_kind: str, *, reason: str = "",
+                      action: str = "application.status", subject=None, before: dict | None = None,
+                      after: dict | None = None, ip_address: str | None = None):
+        """The one way to change the status of an existing file: refuses an illegal move with
+        InvalidTransition (French reason, nothing changed) and records the audit event, with
+        the status before and after, the reason, and what the caller adds in `before`/`after`.
+
+        `actor` is the User (None for the system); `actor_kind` is what status.ACTOR_KINDS
+        calls them. `action` names the event ("application.submit"...); `subject` is the object
+        it is about when that is not the file itself (the placement being answered). The
+        service around it checks the context (phase, deadline) and flushes."""
+        current = self.status
+        status_machine.check_move(current, target, actor_kind)
+        self.status = target
+        return record(actor, action, self if subject is None else subject, campaign_id=self.campaign_id,
+                      before={**(before or {}), "status": current}, after={"status": target, **(after or {})},
+                      reason=reason or "", ip_address=ip_address)
 
     @property
     def status_label(self) -> str:

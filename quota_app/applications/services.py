@@ -18,6 +18,7 @@ from ..permissions import owns_application
 from ..reference.models import Diploma, Level, Programme, Region, Series
 from ..timeutil import utcnow
 from . import eligibility, filetypes, identity, storage
+from . import status as status_machine
 from .models import MAX_CHOICES, SEXES, Applicant, Application, ApplicationChoice, ApplicationDocument, ReferenceCounter
 
 STEPS = (
@@ -32,7 +33,9 @@ MOTIVATION_MIN = 100
 MOTIVATION_MAX = 3000
 # Until these phases, an applicant may withdraw.
 WITHDRAW_PHASES = ("open", "screening", "review")
-WITHDRAWABLE_STATUSES = ("draft", "submitted", "eligible", "ineligible", "evaluated")
+# From these statuses (the status table says so), while the phase allows it.
+WITHDRAWABLE_STATUSES = tuple(s for s in status_machine.STATUSES
+                              if status_machine.is_allowed(s, "withdrawn", "applicant"))
 DUPLICATE_IDENTITY = (
     "Ce numéro est déjà utilisé dans un autre dossier de cette campagne. Vérifiez votre saisie ; "
     "si le numéro est bien le vôtre, contactez la DNFP."
@@ -114,8 +117,8 @@ def start_application(user, campaign: Campaign, now: datetime | None = None) -> 
         return existing, False
     if not window_open(campaign, now):
         raise InvalidTransition("Les candidatures ne sont pas ouvertes pour cette campagne.")
-    application = Application(campaign_id=campaign.id, applicant_id=applicant.id, status="draft",
-                              email=user.email)
+    application = Application.new("applicant", "draft", campaign_id=campaign.id, applicant_id=applicant.id,
+                                  email=user.email)
     db.session.add(application)
     db.session.flush()
     record(user, "application.create", application, after={"status": "draft"})
@@ -477,11 +480,10 @@ def submit(user, application: Application, now: datetime | None = None) -> bool:
         raise InvalidTransition("Votre dossier ne remplit pas encore toutes les conditions.",
                                 reasons=[c.message_fr for c in failed])
     application.reference = _next_reference(campaign)
-    application.status = "submitted"
     application.submitted_at = now
+    application.transition_to("submitted", user, "applicant", action="application.submit",
+                              after={"reference": application.reference})
     db.session.flush()
-    record(user, "application.submit", application, before={"status": "draft"},
-           after={"status": "submitted", "reference": application.reference})
     from ..notifications.services import send_email
     send_email(
         user.email, f"Dossier {application.reference} soumis",
@@ -504,10 +506,8 @@ def withdraw(user, application: Application, now: datetime | None = None) -> Non
         return
     if not can_withdraw(application):
         raise InvalidTransition("Il n'est plus possible de retirer ce dossier : la délibération a commencé.")
-    before = application.status
-    application.status = "withdrawn"
+    application.transition_to("withdrawn", user, "applicant", action="application.withdraw")
     application.withdrawn_at = now or utcnow()
-    record(user, "application.withdraw", application, before={"status": before}, after={"status": "withdrawn"})
 
 
 TIMELINE = (("draft", _l("Brouillon")), ("submitted", _l("Soumis")), ("eligible", _l("Recevabilité")),
@@ -556,13 +556,13 @@ def _answer(user, placement, new_status: str, now: datetime | None) -> None:
     if placement.deadline is not None and now > placement.deadline:
         raise InvalidTransition("La date limite de réponse est dépassée.")
     application = placement.application
-    before = {"placement": placement.status, "application": application.status}
+    # The file's move first: refused, nothing has changed.
+    application.transition_to(new_status, user, "applicant",
+                              action=f"placement.{'accept' if new_status == 'accepted' else 'decline'}",
+                              subject=placement, before={"placement": placement.status},
+                              after={"placement": new_status})
     placement.status = new_status
     placement.decided_at = now
-    application.status = new_status
-    record(user, f"placement.{'accept' if new_status == 'accepted' else 'decline'}", placement,
-           campaign_id=application.campaign_id, before=before,
-           after={"placement": new_status, "application": new_status})
 
 
 def accept_placement(user, placement, now: datetime | None = None) -> None:

@@ -14,6 +14,8 @@ Behaviour (what `flask seed-demo --applicants N --seed S` guarantees):
   passport number is already used by somebody else, the next free number is taken.
 * References (MLI-2026-000123) are given in insertion order to every non-draft file, after the
   highest one already used; the campaign's ReferenceCounter is left at the last value used.
+* Each status is written as the end of a life the status table allows (HISTORIES below, checked
+  against applications/status.py before each chunk is inserted): a seeded file could have got there.
 
 Rows go in through SQLAlchemy Core, in chunks, with ids computed here (max(id) + 1...): no
 ORM object per row and no RETURNING. On PostgreSQL the id sequences are moved past the new ids.
@@ -27,12 +29,14 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select, text
 
+from ..applications import status as status_machine
 from ..applications.models import (
     Applicant, Application, ApplicationChoice, ReferenceCounter, ScreeningDecision, search_key,
 )
 from ..audit.services import record
 from ..auth.models import User
 from ..campaigns.models import Campaign, CampaignLevelRule, Offer, campaign_series
+from ..errors import InvalidTransition
 from ..extensions import db
 from ..reference.models import Diploma, IneligibilityReason, Level, Programme, Region, Series
 from ..timeutil import utcnow
@@ -105,6 +109,17 @@ MOTIVATION_ENDINGS = [
     "Je veux transmettre à mon tour ce que j'aurai appris.",
 ]
 SCREENING_COMMENT = "Décision de démonstration (données fictives)."
+# The life each seeded status stands for, as the rows show it (submitted_at, then a manager's
+# ScreeningDecision, then the deliberation): [(state reached, actor kind)] from creation.
+_ONLINE = [("draft", "applicant"), ("submitted", "applicant")]
+HISTORIES = {
+    "draft": [("draft", "applicant")],
+    "submitted": _ONLINE,
+    "withdrawn": [*_ONLINE, ("withdrawn", "applicant")],
+    "eligible": [*_ONLINE, ("eligible", "manager")],
+    "ineligible": [*_ONLINE, ("ineligible", "manager")],
+    "evaluated": [*_ONLINE, ("eligible", "manager"), ("evaluated", "chair")],
+}
 
 _NINA_SPACE = 10 ** 8          # 5 locality digits + 3 sequence digits are a bijection of this
 _NINA_STEP = 7_919_113         # odd and not a multiple of 5: coprime with 10**8
@@ -327,6 +342,16 @@ def _bisect(cum: list, value: float) -> int:
     return lo
 
 
+def check_statuses(statuses) -> None:
+    """Every status about to be written is the end of a life the status table allows."""
+    for status in statuses:
+        history = HISTORIES.get(status)
+        if history is None or history[-1][0] != status:
+            raise InvalidTransition(
+                f"Aucun historique de démonstration ne mène à l'état « {status_machine.label(status)} ».")
+        status_machine.check_history(history)
+
+
 def _next_id(table) -> int:
     return (db.session.scalar(select(func.max(table.c.id))) or 0) + 1
 
@@ -401,6 +426,7 @@ def seed_applicants(campaign: Campaign, count: int, seed: int, progress=None,
                 rows["applications"][-1]["reference"] = f"{prefix}{last_reference:06d}"
             report.statuses[person["status"]] = report.statuses.get(person["status"], 0) + 1
             report.created += 1
+        check_statuses({row["status"] for row in rows["applications"]})
         for name in ("applicants", "applications", "choices", "screenings"):
             if rows[name]:
                 db.session.execute(insert(tables[name]), rows[name])
