@@ -36,12 +36,16 @@ from ..reference.models import Diploma, Region, Series
 from ..spreadsheets import parsers
 from ..spreadsheets.spec import ColumnSpec, SheetSpec, iter_records
 from ..timeutil import age_on, utcnow
+from . import status
 from .models import (
     MAX_CHOICES, SEARCH_NAME_LENGTH, SEX_LABELS, STATUS_LABELS, Applicant, Application, ApplicationChoice,
     ReferenceCounter, search_key,
 )
 
 KIND = "applicants"
+# A paper file typed in a regional office arrives submitted (applications/status.py allows the
+# import to create it so).
+IMPORTED_STATUS = "submitted"
 SHEET_NAME = "Candidats"
 CHUNK_SIZE = 2000
 CACHE_MB = 24  # SQLite's page cache while the commit writes (bulk.page_cache); memory stays < 300 MB
@@ -254,6 +258,7 @@ def import_applicants(campaign: Campaign, data: bytes, filename: str, actor=None
     # insert rows in a second thread while this one writes the chunks already done (the
     # database works while Python validates). The writes go inside a savepoint: an error in
     # any later row undoes them all, and the rejected run is still recorded.
+    status.check_initial(IMPORTED_STATUS, "import")  # the files it creates, through the one table
     result.rows = []
     writer = _Writer(campaign)
     savepoint = None
@@ -459,7 +464,7 @@ class _RowBuilder:
         for offset, (values, offer_ids) in enumerate(chunk):
             warning = warning_of(values[nina_at], values[birth_at])
             application_rows.append([
-                None, None, campaign_id, None, "submitted", "MLI", now, [warning] if warning else None, 1, now, now,
+                None, None, campaign_id, None, IMPORTED_STATUS, "MLI", now, [warning] if warning else None, 1, now, now,
                 *values, search_name(values[last_at], values[first_at])])
             for rank, offer_id in enumerate(offer_ids, start=1):
                 choice_rows.append([None, offset, offer_id, rank])
