@@ -151,33 +151,22 @@ def client(app):
 
 @pytest.fixture
 def make_user(app):
-    """make_user(role="manager", email=None, password="Motdepasse-solide-2026") -> User (committed)."""
-    from quota_app.auth.models import User
-    from quota_app.auth.passwords import hash_password
-    from quota_app.auth.session import new_session_token
+    """make_user(role="manager", email=None, password="Motdepasse-solide-2026") -> User (committed,
+    detached: made in an application context of its own). factories.make_user makes one in the
+    test's own session."""
+    import factories
     from quota_app.extensions import db as database
 
     counter = {"n": 0}
 
-    def factory(role="manager", email=None, password="Motdepasse-solide-2026", full_name=None, active=True):
-        with app.app_context():
-            return _make(role, email, password, full_name, active)
-
-    def _make(role, email, password, full_name, active):
+    def factory(role="manager", email=None, password=factories.PASSWORD, full_name=None, active=True):
         counter["n"] += 1
-        user = User(
-            email=email or f"{role}{counter['n']}@exemple.ml",
-            password_hash=hash_password(password),
-            role=role,
-            full_name=full_name or f"{role.capitalize()} {counter['n']}",
-            session_token=new_session_token(),
-            is_active_account=active,
-        )
-        database.session.add(user)
-        database.session.commit()
-        database.session.refresh(user)
-        database.session.expunge(user)
-        return user
+        with app.app_context():
+            user = factories.make_user(role, email=email or f"{role}{counter['n']}@exemple.ml", password=password,
+                                       full_name=full_name or f"{role.capitalize()} {counter['n']}", active=active)
+            database.session.refresh(user)
+            database.session.expunge(user)
+            return user
 
     return factory
 

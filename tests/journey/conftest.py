@@ -52,14 +52,12 @@ def other_campaign(app, db, reference):
 @pytest.fixture
 def applicant(app, make_user):
     """make applicant users with their Applicant row; returns (user, client)."""
-    from quota_app.applications.models import Applicant
-    from quota_app.extensions import db as database
+    import factories
 
     def factory():
         user = make_user(role="applicant")
         with app.app_context():
-            database.session.add(Applicant(user_id=user.id, source="web"))
-            database.session.commit()
+            factories.make_applicant(user)
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"] = user.session_token
