@@ -28,7 +28,12 @@ class Config:
         self.MAIL_USE_TLS = env.get("MAIL_USE_TLS", "1") == "1"
         self.MAIL_SENDER = env.get("MAIL_SENDER", "Quota DNFP <no-reply@quota.ml>")
         self.MAIL_TO_CONSOLE = env.get("MAIL_TO_CONSOLE", "1") == "1"
+        # Delivery after the commit, by the worker: a failed attempt is retried after
+        # MAIL_RETRY_DELAY_SECONDS, then twice as long each time, until MAIL_MAX_ATTEMPTS.
+        self.MAIL_MAX_ATTEMPTS = int(env.get("MAIL_MAX_ATTEMPTS", 5))
+        self.MAIL_RETRY_DELAY_SECONDS = float(env.get("MAIL_RETRY_DELAY_SECONDS", 60))
         self.HUEY_URL = env.get("HUEY_URL", f"sqlite:///{BASE_DIR / 'instance' / 'huey.db'}")
+        self.HUEY_IMMEDIATE = False  # True: tasks run at once, in memory (TestingConfig)
         self.IMPORT_MAX_ROWS = int(env.get("IMPORT_MAX_ROWS", 200_000))
         # Argon2id parameters (OWASP: m=19 MiB, t=2, p=1 at least); a change rehashes at login.
         self.ARGON2_TIME_COST = int(env.get("ARGON2_TIME_COST", 3))

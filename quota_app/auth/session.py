@@ -17,6 +17,12 @@ def rotate_session_token(user: User) -> None:
 
 
 def init_login(app):
+    # The outbox page hides the token of every reset link (a manager must not be able to use one).
+    from ..notifications.services import register_redaction
+    from .services import RESET_PATH
+
+    register_redaction(RESET_PATH)
+
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Veuillez vous connecter pour accéder à cette page.")
     login_manager.login_message_category = "info"

@@ -1,16 +1,23 @@
-"""Jobs: creation, progress and access. No request, no flash; the caller commits.
+"""Jobs: creation, progress and access. No request, no flash.
 
-Progress is written through a connection of its own (its own transaction), so that the job's
-page sees it while the job's work is still uncommitted. SQLite allows one writer at a time:
-there, while the job's own transaction holds the write lock, progress is kept in memory and
-written when the job ends.
+`create_job` adds the row to the caller's session: the caller commits. After that the job
+machinery never commits (nor rolls back) the caller's transaction: the job's own state (start,
+progress, end, failure) is written through a connection of its own, in a transaction of its own
+(`_write`), so that the job's page sees it while the job's work is still uncommitted, and the
+caller's work is committed by the caller alone. SQLite allows one writer at a time: there, while
+the job's own transaction holds the write lock, progress is kept in memory and written when the
+job ends; the caller commits or rolls back its work before `finish` or `fail`.
+
+Kinds of job are registered by the features that queue them (`register_kind`): jobs knows none.
 """
 from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import Callable
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import NotAllowed, NotFound
 from ..extensions import db
@@ -18,11 +25,22 @@ from ..permissions import can_view_job
 from ..timeutil import utcnow
 from .models import Job
 
-KIND_LABELS = {
-    "import.applicants": "Import des candidats",
-    "import.offers": "Import des offres de places",
-}
+KIND_LABELS: dict[str, str] = {}
+# kind -> job -> the page to go on to once the job is done (or None)
+_NEXT_URLS: dict[str, Callable[[Job], str | None]] = {}
 STATUS_LABELS = {"queued": "En attente", "running": "En cours", "done": "Terminée", "failed": "Échec"}
+
+
+def register_kind(kind: str, label: str, next_url: Callable[[Job], str | None] | None = None) -> None:
+    """A feature names its kind of job (and, if it has one, the page that shows its outcome)."""
+    KIND_LABELS[kind] = label
+    if next_url is not None:
+        _NEXT_URLS[kind] = next_url
+
+
+def next_url(job: Job) -> str | None:
+    found = _NEXT_URLS.get(job.kind)
+    return found(job) if found is not None else None
 
 
 def create_job(actor, kind: str, params: dict, total: int | None = None) -> Job:
@@ -44,9 +62,15 @@ def get_job_for(user, job_id: int) -> Job:
 
 
 def _write(job_id: int, **values) -> None:
-    """Writes the job row in a transaction of its own (visible at once to other sessions)."""
+    """Writes the job row in a transaction of its own (visible at once to other sessions), never
+    in the caller's: a job's state must not commit, nor wait for, the work it reports on. The
+    caller's copy of the row, if its session holds one, is given the same values (not dirty)."""
     with db.engine.begin() as conn:
         conn.execute(update(Job.__table__).where(Job.__table__.c.id == job_id).values(**values))
+    local = db.session.identity_map.get(db.session.identity_key(Job, job_id))
+    if local is not None:
+        for key, value in values.items():
+            set_committed_value(local, key, value)
 
 
 class Progress:
@@ -79,31 +103,20 @@ class Progress:
 
 
 def start(job: Job) -> None:
-    job.status = "running"
-    job.started_at = utcnow()
-    job.message = "En cours…"
-    db.session.commit()
+    """Marks the job running (its own transaction; the caller's stays as it is)."""
+    _write(job.id, status="running", started_at=utcnow(), message="En cours…")
 
 
 def finish(job_id: int, message: str, result: dict | None, done: int, total: int | None) -> None:
-    job = db.session.get(Job, job_id)
-    job.status = "done"
-    job.finished_at = utcnow()
-    job.message = message
-    job.result = result
-    job.total_count = total if total is not None else done
-    job.done_count = done if total is None else max(done, total)
-    db.session.commit()
+    """Marks the job done (its own transaction): the caller has committed its work first."""
+    _write(job_id, status="done", finished_at=utcnow(), message=message, result=result,
+           total_count=total if total is not None else done,
+           done_count=done if total is None else max(done, total))
 
 
 def fail(job_id: int, message: str, error: str = "") -> None:
-    db.session.rollback()
-    job = db.session.get(Job, job_id)
-    job.status = "failed"
-    job.finished_at = utcnow()
-    job.message = message
-    job.error = error[:4000]
-    db.session.commit()
+    """Marks the job failed (its own transaction): the caller has rolled its work back first."""
+    _write(job_id, status="failed", finished_at=utcnow(), message=message, error=error[:4000])
 
 
 def view_model(job: Job, now: datetime | None = None) -> dict:

@@ -75,21 +75,28 @@ class FakeSMTP:
         FakeSMTP.sent.append((self, mail))
 
 
-def test_send_email_via_smtp(app, db, monkeypatch):
+def test_send_email_via_smtp_after_the_commit(app, db, monkeypatch):
+    """Delivery itself is tested in tests/notifications; here, what an account's mail goes through."""
+    from quota_app.notifications.models import OutboxMessage
     from quota_app.notifications.services import send_email
 
     monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
     FakeSMTP.sent, FakeSMTP.fail = [], False
-    app.config.update(MAIL_SERVER="smtp.exemple.ml", MAIL_USE_TLS=True, MAIL_USERNAME="quota")
+    app.config.update(MAIL_SERVER="smtp.exemple.ml", MAIL_USE_TLS=True, MAIL_USERNAME="quota",
+                      MAIL_MAX_ATTEMPTS=2, MAIL_RETRY_DELAY_SECONDS=0)
     try:
-        message = send_email("a@exemple.ml", "Sujet", "Texte")
+        message_id = send_email("a@exemple.ml", "Sujet", "Texte").id
+        assert FakeSMTP.sent == []
+        db.session.commit()
+        message = db.session.get(OutboxMessage, message_id)
         assert message.status == "sent" and message.sent_at is not None
         smtp, mail = FakeSMTP.sent[0]
         assert smtp.tls and smtp.user == "quota" and mail["To"] == "a@exemple.ml"
         FakeSMTP.fail = True
-        failed = send_email("b@exemple.ml", "Sujet", "Texte")
-        assert failed.status == "failed" and "connexion refusée" in failed.error
+        failed_id = send_email("b@exemple.ml", "Sujet", "Texte").id
         db.session.commit()
+        failed = db.session.get(OutboxMessage, failed_id)
+        assert failed.status == "failed" and "connexion refusée" in failed.error and failed.attempts == 2
     finally:
         app.config.update(MAIL_SERVER="", MAIL_USERNAME="")
 
@@ -100,6 +107,7 @@ def test_send_email_to_console(app, db, capsys):
     app.config["MAIL_TO_CONSOLE"] = True
     try:
         message = send_email("c@exemple.ml", "Sujet console", "Texte console")
+        db.session.commit()  # the copy is printed once the transaction has committed
     finally:
         app.config["MAIL_TO_CONSOLE"] = False
     assert message.status == "outbox_only"
