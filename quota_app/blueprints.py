@@ -9,7 +9,9 @@ def register_blueprints(app):
     from .committee.views import bp as committee_bp
     from .main.views import bp as main_bp
     from .notifications.views import bp as notifications_bp
+    from .placement.views import bp as placement_bp
     from .dashboard.views import bp as dashboard_bp
+    from .documents.views import bp as documents_bp
     from .screening.views import bp as screening_bp
     from .imports.views import bp as imports_bp
     from .jobs.views import bp as jobs_bp
@@ -20,6 +22,7 @@ def register_blueprints(app):
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(applications_bp, url_prefix="/candidat")
+    app.register_blueprint(placement_bp, url_prefix="/candidat")
     app.register_blueprint(campaigns_bp, url_prefix="/gestion")
     app.register_blueprint(committee_bp, url_prefix="/comite")
     app.register_blueprint(amci_bp, url_prefix="/amci")
@@ -31,3 +34,4 @@ def register_blueprints(app):
     app.register_blueprint(imports_bp, url_prefix="/gestion/imports")
     app.register_blueprint(jobs_bp, url_prefix="/taches")
     app.register_blueprint(exports_bp, url_prefix="/gestion/exports")
+    app.register_blueprint(documents_bp)  # /verifier: its prefix is printed on sealed documents

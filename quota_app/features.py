@@ -17,7 +17,7 @@ def register_features(app) -> None:
     from .dashboard import io as dashboard_io
     from .exports.registry import register_export
     from .imports.registry import register_import
-    from .placement import seats
+    from .placement import seats, services as placement_services
     from .registry import lookups
 
     for kind in (applications_io.IMPORT, campaigns_io.IMPORT, amci_io.IMPORT):
@@ -33,6 +33,7 @@ def register_features(app) -> None:
     lookups.register("user_by_email", auth_lookups.user_by_email)
     lookups.register("user_ids_matching", auth_lookups.user_ids_matching)
     lookups.register("held_seats", seats.held_seats)
+    lookups.register("live_placement", placement_services.live_placement)
 
     auth_hooks.applicant_account_hooks.register("applicant", application_facts.add_applicant)
     stages.phase_facts.register("applications", application_facts.phase_facts)

@@ -408,15 +408,14 @@ def place(application, round_=None, deadline: datetime | None = None):
 
 
 def live_placement(application):
-    from quota_app.applications import services
+    from quota_app.placement import services
     return services.live_placement(application)
 
 
 def _answer(answer: str):
     def step(application, ctx) -> None:
-        from quota_app.applications import services
-        service = services.accept_placement if answer == "accept" else services.decline_placement
-        service(_owner(application), live_placement(application))
+        from quota_app.placement import services
+        services.answer(_owner(application), live_placement(application), answer)
     return step
 
 

@@ -17,7 +17,8 @@ from ..extensions import db
 from ..permissions import owns_application
 from ..reference.models import Diploma, Level, Programme, Region, Series
 from ..timeutil import utcnow
-from . import eligibility, filetypes, identity, storage
+from .. import identity
+from . import eligibility, filetypes, storage
 from . import status as status_machine
 from .models import MAX_CHOICES, SEXES, Applicant, Application, ApplicationChoice, ApplicationDocument, ReferenceCounter
 
@@ -528,49 +529,6 @@ def timeline(application: Application) -> list[dict]:
     if application.status == "withdrawn":
         steps = [s for s in steps if s["state"] == "done"] + [{"label": application.status_label, "state": "current"}]
     return steps
-
-
-# --- placement ----------------------------------------------------------------------------
-
-def own_placement(user, placement_id):
-    from ..placement.models import Placement
-    placement = db.session.get(Placement, placement_id) if isinstance(placement_id, int) else None
-    if placement is None:
-        raise NotFound("Affectation introuvable.")
-    own_application(user, placement.application_id)
-    return placement
-
-
-def live_placement(application: Application):
-    from ..placement.models import Placement
-    return db.session.scalar(select(Placement).where(
-        Placement.application_id == application.id, Placement.status.in_(("offered", "accepted"))))
-
-
-def _answer(user, placement, new_status: str, now: datetime | None) -> None:
-    now = now or utcnow()
-    if placement.status == new_status:
-        return
-    if placement.status != "offered":
-        raise InvalidTransition("Cette affectation n'attend plus de réponse.")
-    if placement.deadline is not None and now > placement.deadline:
-        raise InvalidTransition("La date limite de réponse est dépassée.")
-    application = placement.application
-    # The file's move first: refused, nothing has changed.
-    application.transition_to(new_status, user, "applicant",
-                              action=f"placement.{'accept' if new_status == 'accepted' else 'decline'}",
-                              subject=placement, before={"placement": placement.status},
-                              after={"placement": new_status})
-    placement.status = new_status
-    placement.decided_at = now
-
-
-def accept_placement(user, placement, now: datetime | None = None) -> None:
-    _answer(user, placement, "accepted", now)
-
-
-def decline_placement(user, placement, now: datetime | None = None) -> None:
-    _answer(user, placement, "declined", now)
 
 
 # --- personal data ------------------------------------------------------------------------

@@ -70,7 +70,7 @@ def test_a_placement_answer_is_audited_on_the_placement(db):
 
 def test_an_offered_seat_cannot_be_answered_by_a_file_that_is_not_placed(db):
     """Before the status table, answering set the file's status whatever it was."""
-    from quota_app.applications import services
+    from quota_app.placement import services
 
     application = make_application("placed")
     placement = services.live_placement(application)
@@ -78,7 +78,7 @@ def test_an_offered_seat_cannot_be_answered_by_a_file_that_is_not_placed(db):
     db.session.commit()
     owner = application.applicant.user
     with pytest.raises(InvalidTransition, match="« Désisté » ne peut pas passer à l'état « Accepté »"):
-        services.accept_placement(owner, placement)
+        services.answer(owner, placement, "accept")
     assert placement.status == "offered" and application.status == "declined"
 
 

@@ -97,7 +97,7 @@ EXPECTED = {
     "applications.submit": owners(),
     "applications.receipt": owners(),
     "applications.withdraw": owners(),
-    "applications.placement": owners(),
+    "placement.answer": owners(),
     "applications.document": owners("manager", "amci"),
     # The campaign console.
     "campaigns.home": MANAGER,

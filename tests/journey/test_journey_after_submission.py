@@ -105,14 +105,14 @@ def test_placement_answer_after_deadline_refused(campaign, applicant, db):
 
 
 def test_placement_service_operations(campaign, applicant, db):
-    from quota_app.applications import services
     from quota_app.auth.models import User
+    from quota_app.placement import services
     from quota_app.placement.models import Placement
     user, client = applicant()
     app_id = fill_all(client, db, campaign)
     placement_id = _placement(db, app_id)
     placement = db.session.get(Placement, placement_id)
-    services.accept_placement(db.session.get(User, user.id), placement)
+    services.answer(db.session.get(User, user.id), placement, "accept")
     db.session.commit()
     assert placement.status == "accepted" and placement.application.status == "accepted"
 
