@@ -1,4 +1,4 @@
-"""Small helpers shared by every models.py."""
+"""Small helpers shared by every models.py and the modules that query them."""
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, DateTime
@@ -18,3 +18,8 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime, default=utcnow, onupdate=utcnow, nullable=False
     )
+
+
+def escape_like(value: str) -> str:
+    """`value` in lower case with LIKE's wildcards escaped (use with escape="\\")."""
+    return value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -32,6 +32,15 @@ def path_of(upload_dir: str, stored_name: str) -> Path:
     return Path(upload_dir) / stored_name
 
 
+def existing(upload_dir: str, stored_name: str) -> Path | None:
+    """The path of a stored file that is on disk, else None (a name not ours, a lost file)."""
+    try:
+        path = path_of(upload_dir, stored_name)
+    except ValueError:
+        return None
+    return path if path.is_file() else None
+
+
 def delete(upload_dir: str, stored_name: str) -> None:
     try:
         path_of(upload_dir, stored_name).unlink()

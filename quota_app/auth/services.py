@@ -304,3 +304,11 @@ def reset_password(token: str, new_password: str, ip: str | None = None) -> User
     rotate_session_token(user)
     record(user, "auth.password_reset", user, ip_address=ip)
     return user
+
+
+def set_locale(user: User, locale: str, ip: str | None = None) -> None:
+    """Keep the language the person chose on their account (audited when it changes)."""
+    if user.locale == locale:
+        return
+    record(user, "user.locale", user, before={"locale": user.locale}, after={"locale": locale}, ip_address=ip)
+    user.locale = locale

@@ -1,7 +1,9 @@
-"""Which campaign a manager's page is about: ?campaign=ID, else the most recent one."""
+"""Which campaign a page is about: for a manager ?campaign=ID, else the most recent one; for
+the public and applicants the open campaigns, and any campaign but a draft."""
 from flask import abort, request
 from sqlalchemy import select
 
+from ..errors import NotFound
 from ..extensions import db
 from .models import Campaign
 
@@ -37,3 +39,17 @@ def campaign_by_id(campaign_id) -> Campaign | None:
 
 def campaign_by_code(code: str) -> Campaign | None:
     return db.session.execute(select(Campaign).where(Campaign.code == code)).scalar_one_or_none()
+
+
+def open_campaigns(by: str = "closes_at") -> list[Campaign]:
+    """The campaigns taking applications, soonest closing first (or by "opens_at")."""
+    order = {"closes_at": Campaign.closes_at, "opens_at": Campaign.opens_at}[by]
+    return list(db.session.scalars(select(Campaign).where(Campaign.phase == "open").order_by(order)))
+
+
+def published_campaign(campaign_id: int) -> Campaign:
+    """A campaign an applicant may see: any but a draft, which looks like a missing one."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or campaign.phase == "draft":
+        raise NotFound("Campagne introuvable.")
+    return campaign

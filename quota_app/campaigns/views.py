@@ -1,15 +1,15 @@
 """The managers' campaign console: settings, rules, criteria, offers of seats and phases.
 
-Thin views: bind the form, call one service, commit once, flash a French message, redirect.
+Thin views: bind the form, call one service through `act` (one commit; a refusal shown in
+French), redirect.
 """
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from ..errors import InvalidTransition
 from ..permissions import role_required
-from ..viewhelpers import acting_user, commit_or_error, show_error
 from ..timeutil import utcnow
+from ..viewhelpers import act, acting_user
 from . import services
 from .forms import (CampaignForm, CriteriaForm, DeleteForm, DocumentsForm, OfferForm, TransitionForm,
                     level_rules_form)
@@ -20,10 +20,6 @@ bp = Blueprint("campaigns", __name__)
 
 def _campaign(campaign_id: int):
     return services.get_campaign(campaign_id)
-
-
-_show_error = show_error
-_write = commit_or_error
 
 
 def _version(form):
@@ -51,12 +47,10 @@ def _campaign_data(form: CampaignForm) -> dict:
 def create():
     form = CampaignForm()
     if form.validate_on_submit():
-        created = []
-        error = _write(lambda: created.append(services.create_campaign(acting_user(), _campaign_data(form))))
-        if error is None:
-            flash(_("La campagne est créée (brouillon)."), "success")
-            return redirect(url_for("campaigns.show", campaign_id=created[0].id))
-        _show_error(form, error)
+        done = act(lambda: services.create_campaign(acting_user(), _campaign_data(form)), form,
+                   success=_("La campagne est créée (brouillon)."))
+        if done:
+            return redirect(url_for("campaigns.show", campaign_id=done.value.id))
     return render_template("campaigns/form.html", form=form, campaign=None)
 
 
@@ -77,12 +71,10 @@ def show(campaign_id: int):
 def edit(campaign_id: int):
     campaign = _campaign(campaign_id)
     form = CampaignForm(obj=campaign)
-    if form.validate_on_submit():
-        error = _write(lambda: services.update_campaign(acting_user(), campaign, _campaign_data(form), _version(form)))
-        if error is None:
-            flash(_("La campagne est enregistrée."), "success")
-            return redirect(url_for("campaigns.show", campaign_id=campaign_id))
-        _show_error(form, error)
+    if form.validate_on_submit() and act(
+            lambda: services.update_campaign(acting_user(), campaign, _campaign_data(form), _version(form)), form,
+            success=_("La campagne est enregistrée.")):
+        return redirect(url_for("campaigns.show", campaign_id=campaign_id))
     return render_template("campaigns/form.html", form=form, campaign=campaign)
 
 
@@ -97,11 +89,9 @@ def level_rules(campaign_id: int):
         form.version.data = campaign.version
     if form.validate_on_submit():
         values = {lv.id: (form[f"min_{lv.id}"].data, form[f"max_{lv.id}"].data) for lv in levels}
-        error = _write(lambda: services.set_level_rules(acting_user(), campaign, values, _version(form)))
-        if error is None:
-            flash(_("Les limites d'âge sont enregistrées."), "success")
+        if act(lambda: services.set_level_rules(acting_user(), campaign, values, _version(form)), form,
+               success=_("Les limites d'âge sont enregistrées.")):
             return redirect(url_for("campaigns.show", campaign_id=campaign_id))
-        _show_error(form, error)
     return render_template("campaigns/level_rules.html", form=form, campaign=campaign, levels=levels)
 
 
@@ -113,12 +103,10 @@ def documents(campaign_id: int):
     form.documents.choices = [SelectChoice(d.id, d.name) for d in services.document_types()]
     if not form.is_submitted():
         form.documents.data = [d.document_type_id for d in campaign.required_documents if d.required]
-    if form.validate_on_submit():
-        error = _write(lambda: services.set_required_documents(acting_user(), campaign, form.documents.data or []))
-        if error is None:
-            flash(_("La liste des pièces justificatives est enregistrée."), "success")
-            return redirect(url_for("campaigns.show", campaign_id=campaign_id))
-        _show_error(form, error)
+    if form.validate_on_submit() and act(
+            lambda: services.set_required_documents(acting_user(), campaign, form.documents.data or []), form,
+            success=_("La liste des pièces justificatives est enregistrée.")):
+        return redirect(url_for("campaigns.show", campaign_id=campaign_id))
     return render_template("campaigns/documents.html", form=form, campaign=campaign)
 
 
@@ -137,11 +125,9 @@ def criteria(campaign_id: int):
         rows = [services.CriterionInput(r.code.data, r.name.data, r.weight.data, r.max_score.data,
                                         r.prefill_source.data or None)
                 for r in (entry.form for entry in form.criteria) if not r.is_blank]
-        error = _write(lambda: services.set_criteria(acting_user(), campaign, rows))
-        if error is None:
-            flash(_("Les critères de notation sont enregistrés."), "success")
+        if act(lambda: services.set_criteria(acting_user(), campaign, rows),
+               success=_("Les critères de notation sont enregistrés.")):
             return redirect(url_for("campaigns.show", campaign_id=campaign_id))
-        _show_error(None, error)
     return render_template("campaigns/criteria.html", form=form, campaign=campaign)
 
 
@@ -163,12 +149,10 @@ def _offer_data(form: OfferForm) -> dict:
 def offer_create(campaign_id: int):
     campaign = _campaign(campaign_id)
     form = _offer_form()
-    if form.validate_on_submit():
-        error = _write(lambda: services.add_offer(acting_user(), campaign, _offer_data(form)))
-        if error is None:
-            flash(_("L'offre de places est ajoutée."), "success")
-            return redirect(url_for("campaigns.show", campaign_id=campaign_id) + "#offres")
-        _show_error(form, error)
+    if form.validate_on_submit() and act(
+            lambda: services.add_offer(acting_user(), campaign, _offer_data(form)), form,
+            success=_("L'offre de places est ajoutée.")):
+        return redirect(url_for("campaigns.show", campaign_id=campaign_id) + "#offres")
     return render_template("campaigns/offer_form.html", form=form, campaign=campaign, offer=None)
 
 
@@ -182,12 +166,10 @@ def offer_edit(campaign_id: int, offer_id: int):
     campaign = _campaign(campaign_id)
     offer = _offer(campaign, offer_id)
     form = _offer_form(obj=offer)
-    if form.validate_on_submit():
-        error = _write(lambda: services.update_offer(acting_user(), campaign, offer, _offer_data(form), _version(form)))
-        if error is None:
-            flash(_("L'offre de places est enregistrée."), "success")
-            return redirect(url_for("campaigns.show", campaign_id=campaign_id) + "#offres")
-        _show_error(form, error)
+    if form.validate_on_submit() and act(
+            lambda: services.update_offer(acting_user(), campaign, offer, _offer_data(form), _version(form)), form,
+            success=_("L'offre de places est enregistrée.")):
+        return redirect(url_for("campaigns.show", campaign_id=campaign_id) + "#offres")
     return render_template("campaigns/offer_form.html", form=form, campaign=campaign, offer=offer)
 
 
@@ -197,12 +179,10 @@ def offer_delete(campaign_id: int, offer_id: int):
     campaign = _campaign(campaign_id)
     offer = _offer(campaign, offer_id)
     form = DeleteForm(version=offer.version)
-    if form.validate_on_submit():
-        error = _write(lambda: services.remove_offer(acting_user(), campaign, offer, _version(form)))
-        if error is None:
-            flash(_("L'offre de places est supprimée."), "success")
-            return redirect(url_for("campaigns.show", campaign_id=campaign_id) + "#offres")
-        _show_error(form, error)
+    if form.validate_on_submit() and act(
+            lambda: services.remove_offer(acting_user(), campaign, offer, _version(form)), form,
+            success=_("L'offre de places est supprimée.")):
+        return redirect(url_for("campaigns.show", campaign_id=campaign_id) + "#offres")
     return render_template("campaigns/offer_delete.html", form=form, campaign=campaign, offer=offer)
 
 
@@ -214,12 +194,7 @@ def move_phase(campaign_id: int):
     if not form.validate_on_submit():
         flash(_("Demande de changement de phase invalide."), "error")
         return redirect(url_for("campaigns.show", campaign_id=campaign_id))
-    error = _write(lambda: services.transition(campaign, form.target.data, acting_user(), utcnow(),
-                                               form.reason.data or "", _version(form)))
-    if error is None:
+    if act(lambda: services.transition(campaign, form.target.data, acting_user(), utcnow(),
+                                       form.reason.data or "", _version(form))):
         flash(_("La campagne est passée à la phase « %(phase)s ».", phase=_(campaign.phase_label)), "success")
-    else:
-        flash(error.message, "error")
-        for reason in getattr(error, "reasons", []) if isinstance(error, InvalidTransition) else []:
-            flash(reason, "error")
     return redirect(url_for("campaigns.show", campaign_id=campaign_id))

@@ -2,34 +2,28 @@
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from ..auth import services as accounts
+from ..campaigns.selection import open_campaigns
 from ..extensions import db
+from ..i18n import SUPPORTED
 from ..urls import safe_next
+from ..viewhelpers import act, acting_user
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def index():
-    from ..campaigns.models import Campaign
-
-    campaigns = db.session.execute(
-        db.select(Campaign).where(Campaign.phase == "open").order_by(Campaign.closes_at)
-    ).scalars().all()
-    return render_template("main/index.html", campaigns=campaigns)
+    return render_template("main/index.html", campaigns=open_campaigns())
 
 
 @bp.post("/langue")
 def set_language():
     lang = request.form.get("lang")
-    if lang in ("fr", "en"):
+    if lang in SUPPORTED:
         session["lang"] = lang
-        if current_user.is_authenticated and current_user.locale != lang:
-            from ..audit.services import record
-
-            record(current_user, "user.locale", current_user, before={"locale": current_user.locale},
-                   after={"locale": lang}, ip_address=request.remote_addr)
-            current_user.locale = lang
-            db.session.commit()
+        if current_user.is_authenticated:
+            act(lambda: accounts.set_locale(acting_user(), lang, ip=request.remote_addr))
     return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
 
 
@@ -40,5 +34,5 @@ def privacy():
 
 @bp.get("/sante")
 def health():
-    db.session.execute(db.text("SELECT 1"))
+    db.session.execute(db.text("SELECT 1"))  # the probe: the database answers
     return {"status": "ok"}

@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 from ..audit.services import changes, record, snapshot
 from ..errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from ..extensions import db
+from ..modelutil import escape_like
 from .models import (Diploma, DocumentType, Establishment, IneligibilityReason, Level, Programme, Region,
                      Sector, Series)
 
@@ -162,17 +163,13 @@ def get_item(spec: KindSpec, item_id: int):
     return obj
 
 
-def _escape_like(value: str) -> str:
-    return value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def list_statement(spec: KindSpec, q: str = "", status: str = ""):
     """The list query: search in the spec's columns, filter on active/inactive, ordered."""
     model = spec.model
     stmt = select(model).order_by(*(getattr(model, name) for name in spec.order), model.id)
     q = (q or "").strip()
     if q:
-        pattern = f"%{_escape_like(q)}%"
+        pattern = f"%{escape_like(q)}%"
         stmt = stmt.where(or_(*(func.lower(getattr(model, name)).like(pattern, escape="\\")
                                 for name in spec.search)))
     if spec.has_active and status in ("actifs", "inactifs"):

@@ -1,13 +1,13 @@
 """Reference data management for managers: one generic set of pages driven by each kind's spec.
 
-Thin views: bind the form, call one service, commit once, flash a French message, redirect.
+Thin views: bind the form, call one service through `act` (one commit; a refusal shown in
+French), redirect.
 """
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..extensions import db
 from ..permissions import role_required
-from ..viewhelpers import acting_user, commit_or_error, show_error
+from ..viewhelpers import act, acting_user, page_of
 from . import services
 from .forms import StatusForm, item_form
 
@@ -20,10 +20,6 @@ def _spec(kind: str):
 
 def _item(spec, item_id: int):
     return services.get_item(spec, item_id)
-
-
-_show_error = show_error
-_write = commit_or_error
 
 
 def _form_data(spec, form) -> dict:
@@ -49,10 +45,8 @@ def items(kind: str):
     spec = _spec(kind)
     q = (request.args.get("q") or "").strip()[:100]
     status = request.args.get("statut") or ""
-    page = db.paginate(services.list_statement(spec, q, status),
-                       per_page=current_app.config.get("PAGE_SIZE", 50), max_per_page=50, error_out=False)
-    return render_template("reference/list.html", spec=spec, page=page, q=q, status=status,
-                           display=services.display)
+    return render_template("reference/list.html", spec=spec, page=page_of(services.list_statement(spec, q, status)),
+                           q=q, status=status, display=services.display)
 
 
 @bp.route("/<kind>/nouveau", methods=["GET", "POST"])
@@ -60,12 +54,10 @@ def items(kind: str):
 def create(kind: str):
     spec = _spec(kind)
     form = item_form(spec, _fk_choices(spec))
-    if form.validate_on_submit():
-        error = _write(lambda: services.create_item(acting_user(), spec, _form_data(spec, form)))
-        if error is None:
-            flash(_("L'élément est ajouté et inscrit au journal d'audit."), "success")
-            return redirect(url_for("reference.items", kind=kind))
-        _show_error(form, error)
+    if form.validate_on_submit() and act(
+            lambda: services.create_item(acting_user(), spec, _form_data(spec, form)), form,
+            success=_("L'élément est ajouté et inscrit au journal d'audit.")):
+        return redirect(url_for("reference.items", kind=kind))
     return render_template("reference/form.html", spec=spec, form=form, item=None)
 
 
@@ -75,13 +67,11 @@ def edit(kind: str, item_id: int):
     spec = _spec(kind)
     item = _item(spec, item_id)
     form = item_form(spec, _fk_choices(spec), obj=item, fingerprint=services.fingerprint(item))
-    if form.validate_on_submit():
-        error = _write(lambda: services.update_item(acting_user(), spec, item, _form_data(spec, form),
-                                                    form.fingerprint.data or None))
-        if error is None:
-            flash(_("Les modifications sont enregistrées et inscrites au journal d'audit."), "success")
-            return redirect(url_for("reference.items", kind=kind))
-        _show_error(form, error)
+    if form.validate_on_submit() and act(
+            lambda: services.update_item(acting_user(), spec, item, _form_data(spec, form),
+                                         form.fingerprint.data or None), form,
+            success=_("Les modifications sont enregistrées et inscrites au journal d'audit.")):
+        return redirect(url_for("reference.items", kind=kind))
     return render_template("reference/form.html", spec=spec, form=form, item=item)
 
 
@@ -91,12 +81,10 @@ def _status(kind: str, item_id: int, active: bool):
         abort(404)
     item = _item(spec, item_id)
     form = StatusForm(fingerprint=services.fingerprint(item))
-    if form.validate_on_submit():
-        error = _write(lambda: services.set_active(acting_user(), spec, item, active, form.fingerprint.data or None))
-        if error is None:
-            flash(_("L'élément est réactivé.") if active else _("L'élément est désactivé."), "success")
-            return redirect(url_for("reference.items", kind=kind))
-        _show_error(form, error)
+    if form.validate_on_submit() and act(
+            lambda: services.set_active(acting_user(), spec, item, active, form.fingerprint.data or None), form,
+            success=_("L'élément est réactivé.") if active else _("L'élément est désactivé.")):
+        return redirect(url_for("reference.items", kind=kind))
     return render_template("reference/status.html", spec=spec, form=form, item=item, active=active,
                            display=services.display)
 

@@ -24,3 +24,13 @@ class DecisionForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A bare POST (CSRF only): show the identity numbers, bulk decision."""
+
+
+def selected_versions(values: list[str]) -> dict[int, int]:
+    """The files ticked in the queue, "id:version" each, as {id: version seen}; others ignored."""
+    versions = {}
+    for item in values:
+        app_id, _sep, version = item.partition(":")
+        if app_id.isdigit() and version.isdigit():
+            versions[int(app_id)] = int(version)
+    return versions

@@ -1,6 +1,7 @@
 """Managers' screens on applications: search list, export, file view, documents, screening.
 
-Thin views: read the query or the form, call a service, commit once, flash a French message.
+Thin views: read the query or the form, call one service through `act` (one commit; a refusal
+shown in French), flash, redirect.
 """
 import tempfile
 from functools import lru_cache
@@ -8,20 +9,16 @@ from functools import lru_cache
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale, gettext as _
 from markupsafe import Markup
-from sqlalchemy import select
 
 from ..applications import storage
-from ..applications.eligibility import is_eligible
 from ..applications.models import SEX_LABELS, STATUS_LABELS, STATUSES, Application
-from ..campaigns.models import Campaign
 from ..campaigns.selection import campaigns_list, current_campaign
-from ..errors import Conflict, DomainError, NotFound, ValidationFailed
-from ..extensions import db
+from ..errors import ValidationFailed
 from ..permissions import role_required
-from ..viewhelpers import acting_user
 from ..timeutil import age_on, utcnow
-from . import search, services
-from .forms import ActionForm, DecisionForm
+from ..viewhelpers import act, acting_user, page_of, private_file
+from . import queries, search, services
+from .forms import ActionForm, DecisionForm, selected_versions
 
 bp = Blueprint("screening", __name__)
 
@@ -84,14 +81,16 @@ def export():
     campaign = current_campaign()
     if campaign is None:
         abort(404)
+    campaign_id, code = campaign.id, campaign.code
     handle = tempfile.TemporaryFile()
-    services.export(campaign, request.args, handle, acting_user(), ip=_ip())
-    db.session.commit()
+    if not act(lambda: services.export(campaign, request.args, handle, acting_user(), ip=_ip())):
+        handle.close()
+        return redirect(url_for("screening.index", campaign=campaign_id))
     handle.seek(0)
     return send_file(
         handle, as_attachment=True, max_age=0,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        download_name=f"dossiers-{campaign.code}-{utcnow():%Y%m%d-%H%M}.xlsx",
+        download_name=f"dossiers-{code}-{utcnow():%Y%m%d-%H%M}.xlsx",
     )
 
 
@@ -101,16 +100,19 @@ def _load(application_id: int) -> Application:
 
 def _render_file(application: Application, *, show_identity: bool = False, form: DecisionForm | None = None,
                  status: int = 200):
-    context = services.check_context(application.campaign)
-    checks = services.automatic_checks(application, context)
+    checks, clean = queries.checks_of(application)
     if form is None:
         form = DecisionForm(version=str(application.version))
     form.set_reasons(services.active_reasons())
     return render_template(
-        "screening/file.html", application=application, checks=checks, clean=is_eligible(checks),
+        "screening/file.html", application=application, checks=checks, clean=clean,
         show_identity=show_identity, form=form, action_form=ActionForm(), sex_labels=SEX_LABELS,
         age=age_on(application.birth_date, application.campaign.reference_date) if application.birth_date else None,
     ), status
+
+
+def _to_file(application_id: int):
+    return redirect(url_for("screening.file", application_id=application_id))
 
 
 @bp.get("/<int:application_id>")
@@ -125,29 +127,21 @@ def show_identity(application_id: int):
     application = _load(application_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    services.record_identity_view(application, acting_user(), ip=_ip())
-    db.session.commit()
+    if not act(lambda: services.record_identity_view(application, acting_user(), ip=_ip())):
+        return _to_file(application_id)  # shown only once the display is in the journal
     return _render_file(application, show_identity=True)
 
 
 @bp.get("/<int:application_id>/pieces/<int:document_id>")
 @role_required("manager", "amci")
 def document(application_id: int, document_id: int):
-    try:
-        doc = services.document_for(application_id, document_id)
-        path = storage.path_of(current_app.config["UPLOAD_DIR"], doc.stored_name)
-    except (NotFound, ValueError):
+    doc = services.document_for(application_id, document_id)
+    path = storage.existing(current_app.config["UPLOAD_DIR"], doc.stored_name)
+    if path is None:
         abort(404)
-    if not path.is_file():
-        abort(404)
-    services.record_document_view(doc, acting_user(), ip=_ip())
-    db.session.commit()
-    response = send_file(path, mimetype=doc.content_type, as_attachment=False,
-                         download_name=doc.original_name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    if not response.headers.get("Content-Disposition", "").startswith("inline"):
-        response.headers["Content-Disposition"] = "inline"
-    return response
+    if not act(lambda: services.record_document_view(doc, acting_user(), ip=_ip())):
+        return _to_file(application_id)
+    return private_file(path, doc, inline=True)
 
 
 @bp.post("/<int:application_id>/decision")
@@ -158,28 +152,17 @@ def decide(application_id: int):
     form.set_reasons(services.active_reasons())
     if not form.validate_on_submit():
         return _render_file(application, form=form, status=400)
-    try:
-        services.decide(application.id, form.version.data, form.decision.data, acting_user(),
-                        reason_id=form.reason.data, comment=form.comment.data, ip=_ip())
-    except ValidationFailed as error:
-        db.session.rollback()
-        for name, message in error.errors.items():
-            getattr(form, name).errors = list(getattr(form, name).errors) + [message]
-        if not error.errors:
-            flash(error.message, "error")
+    done = act(lambda: services.decide(application.id, form.version.data, form.decision.data, acting_user(),
+                                       reason_id=form.reason.data, comment=form.comment.data, ip=_ip()), form)
+    if done:
+        label = services.DECISIONS[form.decision.data]
+        flash(_("Décision enregistrée : %(label)s. Le candidat est prévenu par e-mail.", label=_(label)), "success")
+        return redirect(url_for("screening.queue", campaign=application.campaign_id))
+    if isinstance(done.error, ValidationFailed):
         return _render_file(_load(application_id), form=form, status=400)
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if done.conflict:
         return _render_file(_load(application_id), status=409)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("screening.file", application_id=application_id))
-    db.session.commit()
-    label = services.DECISIONS[form.decision.data]
-    flash(_("Décision enregistrée : %(label)s. Le candidat est prévenu par e-mail.", label=_(label)), "success")
-    return redirect(url_for("screening.queue", campaign=application.campaign_id))
+    return _to_file(application_id)
 
 
 @bp.get("/recevabilite")
@@ -188,15 +171,9 @@ def queue():
     campaign = current_campaign()
     if campaign is None:
         return render_template("screening/queue.html", campaign=None, campaigns=[])
-    page = db.paginate(services.queue_statement(campaign), per_page=search.PER_PAGE,
-                       max_per_page=search.PER_PAGE, error_out=False)
-    context = services.check_context(campaign)
-    rows = []
-    for application in page.items:
-        checks = services.automatic_checks(application, context)
-        rows.append((application, checks, is_eligible(checks)))
+    page = page_of(services.queue_statement(campaign), search.PER_PAGE)
     return render_template("screening/queue.html", campaign=campaign, campaigns=campaigns_list(), page=page,
-                           rows=rows, action_form=ActionForm())
+                           rows=queries.checked(campaign, page.items), action_form=ActionForm())
 
 
 @bp.post("/recevabilite/lot")
@@ -205,20 +182,13 @@ def bulk():
     campaign = current_campaign()
     if campaign is None or not ActionForm().validate_on_submit():
         abort(400)
-    versions = {}
-    for item in request.form.getlist("selected"):
-        app_id, _sep, version = item.partition(":")
-        if app_id.isdigit() and version.isdigit():
-            versions[int(app_id)] = int(version)
-    try:
-        done, skipped = services.bulk_eligible(campaign, versions, acting_user(), ip=_ip())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("screening.queue", campaign=campaign.id))
-    db.session.commit()
-    flash(_("%(n)s dossier(s) déclaré(s) recevable(s).", n=len(done)), "success")
-    if skipped:
-        flash(_("%(n)s dossier(s) non traité(s) : contrôles automatiques non satisfaits ou dossier déjà examiné (%(refs)s).",
-                n=len(skipped), refs=", ".join(a.reference or str(a.id) for a in skipped)), "warning")
-    return redirect(url_for("screening.queue", campaign=campaign.id))
+    campaign_id = campaign.id
+    done = act(lambda: services.bulk_eligible(campaign, selected_versions(request.form.getlist("selected")),
+                                              acting_user(), ip=_ip()))
+    if done:
+        decided, skipped = done.value
+        flash(_("%(n)s dossier(s) déclaré(s) recevable(s).", n=len(decided)), "success")
+        if skipped:
+            flash(_("%(n)s dossier(s) non traité(s) : contrôles automatiques non satisfaits ou dossier déjà examiné (%(refs)s).",
+                    n=len(skipped), refs=", ".join(a.reference or str(a.id) for a in skipped)), "warning")
+    return redirect(url_for("screening.queue", campaign=campaign_id))

@@ -5,8 +5,8 @@ from datetime import datetime
 import pytest
 
 from quota_app.audit.models import AuditEvent
+from quota_app.audit.queries import AuditFilters, changed_rows, events_statement
 from quota_app.audit.services import record
-from quota_app.audit.views import AuditFilters, changed_rows, events_statement
 
 URL = "/gestion/journal/"
 

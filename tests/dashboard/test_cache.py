@@ -66,7 +66,7 @@ def test_change_committed_elsewhere_shows_on_next_request(app, manager, db, data
 
 @pytest.mark.sqlite_only  # PostgreSQL runs share a cluster: their commits change the snapshot
 def test_unchanged_figures_are_computed_once(manager, db, data, monkeypatch):
-    from quota_app.dashboard import views
+    from quota_app.dashboard import figures
 
     # One pooled connection: each SQLite connection's first read bumps the marker, and a pool
     # left with several idle connections by earlier tests would hand out a new one per request.
@@ -74,8 +74,8 @@ def test_unchanged_figures_are_computed_once(manager, db, data, monkeypatch):
     db.engine.dispose()
 
     calls = []
-    compute = views.dashboard_figures
-    monkeypatch.setattr(views, "dashboard_figures", lambda campaign: calls.append(campaign.id) or compute(campaign))
+    compute = figures.dashboard_figures
+    monkeypatch.setattr(figures, "dashboard_figures", lambda campaign: calls.append(campaign.id) or compute(campaign))
     first, second = dashboard(manager, data), dashboard(manager, data)
     assert calls == [data["campaign"]]
     strip = re.compile(r'name="csrf_token"[^>]*>')

@@ -1,0 +1,47 @@
+"""A campaign's dashboard figures: the numbers and their charts, kept by the cache until the
+data changes, and their HTML rendered once per language."""
+from flask import render_template
+from flask_babel import get_locale
+from markupsafe import Markup
+
+from ..extensions import db
+from . import cache, charts, stats
+
+
+def dashboard_figures(campaign) -> dict:
+    """The numbers and their charts: what the cache keeps (read-only once built), with the
+    HTML rendered from them once per locale in "html" (some 150 gettext and method calls
+    per page, most of a cached page's time)."""
+    data = stats.campaign_stats(campaign)
+    reserved = data["reserved"]
+    return {
+        "data": data,
+        "total": sum(data["funnel"].values()),
+        "funnel_chart": charts.bar_chart(
+            "Dossiers par statut", [(stats.status_label(s), n) for s, n in data["funnel"].items()]),
+        "breakdowns": [
+            (b, charts.bar_chart(b.title, [(label, b.total(key)) for key, label in b.rows]))
+            for b in data["breakdowns"]
+        ],
+        "fill_chart": charts.bar_chart(
+            "Places occupées par offre", [(f.offer_code, f.filled) for f in data["seat_fill"]],
+            maximum=max([f.seats for f in data["seat_fill"]] + [1])),
+        "reserved_chart": charts.progress_bar("Places réservées pourvues", reserved.placed, reserved.target),
+        "html": {},
+    }
+
+
+def figures_html(figures: dict):
+    locale = str(get_locale())
+    html = figures["html"].get(locale)
+    if html is None:  # the same for every request under this marker: a race only renders twice
+        html = render_template("dashboard/_figures.html", status_label=stats.status_label,
+                               choice_titles=tuple(stats.CHOICE_TITLES.values()),
+                               **{k: v for k, v in figures.items() if k != "html"})
+        figures["html"][locale] = html = Markup(html)
+    return html
+
+
+def campaign_figures_html(campaign) -> Markup:
+    """The dashboard's figures of the campaign as HTML, computed only when the data changed."""
+    return figures_html(cache.cached(db.session, campaign.id, lambda: dashboard_figures(campaign)))
