@@ -120,13 +120,13 @@ def main(argv=None) -> int:
           f"{f'{ties:,}'.replace(',', ' ')} égalités départagées par la règle ; "
           f"{f'{preview.changes.count:,}'.replace(',', ' ')} candidats changent de rang")
     load = os.getloadavg()[0]
-    print(f"{'Mesure':<52}{'s CPU':>8}{'s réel':>8}  verdict")
+    print(f"{'Mesure':<56}{'s CPU':>8}{'s réel':>8}  verdict")
     ok_rank = ranked_s < TARGET_SECONDS and sound
-    print(f"{'classement normalisé (rank, normalise=True)':<52}{fr(ranked_s, 3):>8}{fr(ranked_wall, 3):>8}"
+    print(f"{'classement normalisé (rank, normalise=True)':<56}{fr(ranked_s, 3):>8}{fr(ranked_wall, 3):>8}"
           f"  {verdict(ok_rank)}")
-    print(f"{'aperçu : brut + normalisé + changements (information)':<52}{fr(preview_s, 3):>8}"
+    print(f"{'aperçu : brut + normalisé + changements (information)':<56}{fr(preview_s, 3):>8}"
           f"{fr(preview_wall, 3):>8}")
-    print(f"{'sérialisation canonique + SHA-256 (information)':<52}{fr(seal_s, 3):>8}{fr(seal_wall, 3):>8}")
+    print(f"{'sérialisation canonique + SHA-256 (information)':<56}{fr(seal_s, 3):>8}{fr(seal_wall, 3):>8}")
     print(f"Cible : classement < {fr(TARGET_SECONDS, 0)} s de CPU (meilleur de {args.repeat}) ; charge de la machine "
           f"{fr(load, 1)} sur {os.cpu_count()} cœurs ; classement cohérent (rangs 1..n, notes décroissantes, "
           f"même empreinte) : {verdict(sound)}")

@@ -25,7 +25,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from itertools import compress, repeat
-from operator import attrgetter, eq, ne, not_, sub
+from operator import attrgetter, eq, is_not, ne, not_, sub
 from typing import NamedTuple
 
 from ..gcpause import gc_paused
@@ -290,7 +290,7 @@ def _order(finals, tie_rule: TieRule, columns: list[list]) -> tuple[list[int], l
     and for each row the tie key that put it below the previous row of equal score (else None)."""
     negated = [0 if f is None else -f for f in finals]
     keys = list(zip(negated, *columns))
-    order = sorted((i for i, f in enumerate(finals) if f is not None), key=keys.__getitem__)
+    order = sorted(compress(range(len(finals)), map(is_not, finals, repeat(None))), key=keys.__getitem__)
     # The deciding key of each row tied with the previous one, key by key over the rows still
     # tied, with C-level loops (map, compress) rather than a Python loop per row.
     n = len(order)
