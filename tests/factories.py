@@ -198,7 +198,8 @@ def _before_deliberation(campaign, actor) -> None:
     member, _user = _chair(_campaign_committee(campaign))
     for application in _files(campaign, "eligible"):
         db.session.add(ReviewAssignment(application_id=application.id, member_id=member.id, status="submitted",
-                                        weighted_total=Decimal("12.5"), submitted_at=campaign.closes_at))
+                                        code=f"F{application.id:08d}", weighted_total=Decimal("12.5"),
+                                        submitted_at=campaign.closes_at))
     db.session.flush()
 
 

@@ -44,6 +44,7 @@ class Campaign(Timestamps, db.Model):
         CheckConstraint("reviewers_per_file >= 1", name="reviewers_positive"),
         CheckConstraint("announced_quota >= 0", name="quota_positive"),
         CheckConstraint("reserved_sex IS NULL OR reserved_sex IN ('F', 'M')", name="reserved_sex_valid"),
+        CheckConstraint("quorum_percent >= 0 AND quorum_percent < 100", name="quorum_percent_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +65,12 @@ class Campaign(Timestamps, db.Model):
     score_gap_threshold: Mapped[Decimal] = mapped_column(Numeric(5, 2), nullable=False, default=4)
     normalise_scores: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     blind_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The written tie rule: keys of committee/ranking.py, in order (higher diploma average, then
+    # the earlier submission by default); printed on the procès-verbal.
+    tie_break_rule: Mapped[str] = mapped_column(String(200), nullable=False, default="diploma_average,submitted_at,reference",
+                                                server_default="diploma_average,submitted_at,reference")
+    # Quorum of a deliberation: strictly more than this share of the committee's active members.
+    quorum_percent: Mapped[int] = mapped_column(Integer, nullable=False, default=50, server_default="50")
     decision_deadline: Mapped[datetime | None] = mapped_column(DateTime)
     reference_prefix: Mapped[str] = mapped_column(String(10), nullable=False, default="MLI")
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

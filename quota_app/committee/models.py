@@ -13,6 +13,8 @@ from ..modelutil import one_of
 from ..timeutil import utcnow
 
 MEMBER_ROLES = ("member", "chair")
+ASSIGNMENT_STATUSES = ("pending", "submitted", "withdrawn")
+CONFLICT_SOURCES = ("member", "manager")
 
 
 class Committee(db.Model):
@@ -25,6 +27,8 @@ class Committee(db.Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), nullable=False, index=True)
     sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id"))
     name: Mapped[str] = mapped_column(String(150), nullable=False)
+    # The date members are asked to have scored their files by (shown on their home page).
+    scoring_deadline: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
     campaign = relationship("Campaign")
@@ -49,6 +53,11 @@ class CommitteeMember(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
     role: Mapped[str] = mapped_column(String(10), nullable=False, default="member")
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The impartiality and confidentiality statement, signed before any file is assigned.
+    statement_signed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The member has gone through the list of eligible candidates and declared their conflicts.
+    conflicts_declared_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     committee = relationship("Committee", back_populates="members")
     user = relationship("User")
@@ -56,13 +65,18 @@ class CommitteeMember(db.Model):
 
 class ConflictOfInterest(db.Model):
     __tablename__ = "conflicts_of_interest"
-    __table_args__ = (UniqueConstraint("member_id", "application_id"),)
+    __table_args__ = (UniqueConstraint("member_id", "application_id"), one_of("source", CONFLICT_SOURCES))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("committee_members.id"), nullable=False)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), nullable=False, index=True)
     reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Declared by the member themself, or recorded by a manager.
+    source: Mapped[str] = mapped_column(String(10), nullable=False, default="member", server_default="member")
+    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     declared_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+    member = relationship("CommitteeMember")
 
 
 class ReviewAssignment(db.Model):
@@ -71,21 +85,31 @@ class ReviewAssignment(db.Model):
     __tablename__ = "review_assignments"
     __table_args__ = (
         UniqueConstraint("application_id", "member_id"),
-        one_of("status", ("pending", "submitted")),
+        one_of("status", ASSIGNMENT_STATUSES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), nullable=False, index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("committee_members.id"), nullable=False, index=True)
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="pending")
+    # The file's name in blind mode and on the member's score sheet: random, never the reference.
+    code: Mapped[str] = mapped_column(String(12), unique=True, nullable=False)
     is_third_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     weighted_total: Mapped[Decimal | None] = mapped_column(Numeric(7, 3))
+    comment: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
     assigned_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    saved_at: Mapped[datetime | None] = mapped_column(DateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A conflict declared after assignment or a deactivated member: the file went to another.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+    withdrawn_reason: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 
     member = relationship("CommitteeMember")
     application = relationship("Application")
     scores = relationship("Score", back_populates="assignment", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Score(db.Model):
@@ -114,11 +138,13 @@ class EvaluationResult(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True, nullable=False)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), nullable=False)
+    committee_id: Mapped[int | None] = mapped_column(ForeignKey("committees.id"), index=True)
     mean_score: Mapped[Decimal | None] = mapped_column(Numeric(7, 3))
     normalised_score: Mapped[Decimal | None] = mapped_column(Numeric(7, 3))
     final_score: Mapped[Decimal | None] = mapped_column(Numeric(7, 3))
     rank: Mapped[int | None] = mapped_column(Integer)
     gap_flagged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    adjusted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
     computed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
     application = relationship("Application")
@@ -132,6 +158,7 @@ class ScoreAdjustment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), nullable=False, index=True)
+    deliberation_id: Mapped[int | None] = mapped_column(ForeignKey("deliberations.id"), index=True)
     adjusted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     score_before: Mapped[Decimal | None] = mapped_column(Numeric(7, 3))
     score_after: Mapped[Decimal] = mapped_column(Numeric(7, 3), nullable=False)
@@ -156,6 +183,8 @@ class Deliberation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     committee_id: Mapped[int] = mapped_column(ForeignKey("committees.id"), unique=True, nullable=False)
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="open")
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime)
     held_on: Mapped[datetime | None] = mapped_column(DateTime)
     place: Mapped[str] = mapped_column(String(150), nullable=False, default="")
     tie_break_rule: Mapped[str] = mapped_column(Text, nullable=False, default="")
@@ -163,6 +192,13 @@ class Deliberation(db.Model):
     minutes_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
     validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     validated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    normalised: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
+    # The sealed procès-verbal (documents/), and the ranking's own hash as sealed.
+    minutes_document_id: Mapped[int | None] = mapped_column(ForeignKey("sealed_documents.id"))
+    ranking_sha256: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 
     committee = relationship("Committee")
     members_present = relationship("CommitteeMember", secondary=deliberation_attendance)
+
+    __mapper_args__ = {"version_id_col": version}
