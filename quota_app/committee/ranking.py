@@ -288,15 +288,27 @@ def _columns(candidates, tie_rule: TieRule) -> list[list]:
 def _order(finals, tie_rule: TieRule, columns: list[list]) -> tuple[list[int], list]:
     """Candidate indexes in rank order (higher final score first, then the tie rule's columns),
     and for each row the tie key that put it below the previous row of equal score (else None)."""
+    # By final score first (integer keys, fast), then each run of equal scores by the rule's
+    # columns: small sorts, rather than comparing key tuples across the whole ranking.
     negated = [0 if f is None else -f for f in finals]
-    keys = list(zip(negated, *columns))
-    order = sorted(compress(range(len(finals)), map(is_not, finals, repeat(None))), key=keys.__getitem__)
+    order = sorted(compress(range(len(finals)), map(is_not, finals, repeat(None))), key=negated.__getitem__)
+    n = len(order)
+    ranked = list(map(negated.__getitem__, order))
+    positions = list(compress(range(1, n), map(eq, ranked[1:], ranked[:-1])))  # row p ties with p − 1
+    keys = list(zip(*columns))
+    start = end = None
+    for p in positions:
+        if p - 1 == end:
+            end = p
+            continue
+        if start is not None:
+            order[start:end + 1] = sorted(order[start:end + 1], key=keys.__getitem__)
+        start, end = p - 1, p
+    if start is not None:
+        order[start:end + 1] = sorted(order[start:end + 1], key=keys.__getitem__)
     # The deciding key of each row tied with the previous one, key by key over the rows still
     # tied, with C-level loops (map, compress) rather than a Python loop per row.
-    n = len(order)
     decided: list = [None] * n
-    ranked = list(map(negated.__getitem__, order))
-    positions = list(compress(range(1, n), map(eq, ranked[1:], ranked[:-1])))
     below = list(map(order.__getitem__, positions))                      # the tied row
     above = list(map(order.__getitem__, map(sub, positions, repeat(1))))  # the row before it
     for name, column in zip(tie_rule.keys, columns):

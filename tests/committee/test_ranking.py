@@ -208,6 +208,26 @@ def test_tie_rule_french_text_for_the_minutes():
     assert "2) le candidat le plus jeune" in text and "3) la référence du dossier" in text
 
 
+def test_order_equals_a_plain_sort_on_random_instances_with_many_ties():
+    """The ranking's order is the plain sort by (higher final score, then the rule's keys)."""
+    rng = random.Random(3)
+    for _ in range(20):
+        candidates = [cand(f, diploma_average=rng.choice([None, D(12), D("13.5"), D(15)]),
+                           submitted_at=rng.choice([None, datetime(2026, 3, 1), datetime(2026, 3, 2)]))
+                      for f in rng.sample(range(1, 1000), 60)]
+        reviews = [review(c.file_id, r, rng.choice(["10", "11", "11.5", "12"])) for c in candidates
+                   for r in (1, 2)]
+        result = rank(reviews, candidates)
+
+        def key(c):
+            totals = [D(r.total) for r in reviews if r.file_id == c.file_id]
+            average = c.diploma_average
+            return (-(sum(totals) / len(totals)), average is None, -(average or 0),
+                    c.submitted_at is None, c.submitted_at or datetime.max, c.reference)
+
+        assert [row.file_id for row in result.rows] == [c.file_id for c in sorted(candidates, key=key)]
+
+
 # --- adjustments --------------------------------------------------------------------------------
 
 def test_adjustment_replaces_the_final_score_and_is_marked():
