@@ -88,8 +88,8 @@ class TieRule:
 
     @property
     def text(self) -> str:
-        """The rule as stored (e.g. in deliberations.tie_break_rule)."""
-        return ", ".join(self.keys)
+        """The rule as stored (campaigns.tie_break_rule: keys joined by commas)."""
+        return ",".join(self.keys)
 
     def key_text(self, key: str, criterion_names: Mapping[str, str] | None = None) -> str:
         if key.startswith(CRITERION_PREFIX):

@@ -188,7 +188,8 @@ def test_tie_rule_parsing():
     assert TieRule.parse(None).keys == ("diploma_average", "submitted_at", "reference")
     assert TieRule.parse("  ").keys == TieRule().keys
     assert TieRule.parse("submitted_at;\ndiploma_average").keys == ("submitted_at", "diploma_average", "reference")
-    assert TieRule.parse("birth_date, reference").text == "birth_date, reference"
+    assert TieRule.parse("birth_date, reference").text == "birth_date,reference"
+    assert TieRule().text == "diploma_average,submitted_at,reference"
     for text, message in (("age", "clé inconnue « age »"),
                           ("criterion:", "clé inconnue"),
                           ("diploma_average, diploma_average", "figure deux fois"),
