@@ -5,6 +5,7 @@ from .audit.models import *  # noqa: F401,F403
 from .auth.models import *  # noqa: F401,F403
 from .campaigns.models import *  # noqa: F401,F403
 from .committee.models import *  # noqa: F401,F403
+from .documents.models import *  # noqa: F401,F403
 from .imports.models import *  # noqa: F401,F403
 from .jobs.models import *  # noqa: F401,F403
 from .notifications.models import *  # noqa: F401,F403

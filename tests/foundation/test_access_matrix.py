@@ -29,7 +29,7 @@ for folder in ("journey", "auth"):
         sys.path.insert(0, str(TESTS / folder))
 
 from auth_helpers import PASSWORD, reset_link  # noqa: E402
-from journey_helpers import fill_all  # noqa: E402
+from journey_helpers import PDF_BYTES, fill_all  # noqa: E402
 
 ACTORS = ("anonymous", "owner", "other_applicant", "manager", "member", "chair", "amci", "admin")
 STAFF = ("manager", "member", "chair", "amci", "admin")
@@ -86,6 +86,8 @@ EXPECTED = {
     "auth.admin_change_role": staff("admin"),
     # The applicant's space.
     "applications.campaign": public(),
+    "documents.index": public(),   # the public verification of sealed documents
+    "documents.verify": public(),
     "applications.home": applicants(),
     "applications.apply": applicants(),
     "applications.my_data": applicants(),
@@ -245,6 +247,7 @@ def world(app):
     from quota_app.applications.models import Application
     from quota_app.auth import services as auth
     from quota_app.committee.models import Committee, CommitteeMember
+    from quota_app.documents import sealing
     from quota_app.extensions import db
     from quota_app.jobs.services import create_job
     from quota_app.notifications.models import OutboxMessage
@@ -288,6 +291,8 @@ def world(app):
         manager_job = create_job(users["manager"], "import.applicants", {})
         amci_job = create_job(users["amci"], "import.followup", {})
         auth.request_password_reset("target@dnfp.ml")
+        sealed, _pdf = sealing.seal("receipt", "MLI-2026-000001", "Récépissé de candidature",
+                                    {"application": application_id}, lambda seal: PDF_BYTES)
         db.session.commit()
         kind = next(spec for spec in reference.KINDS.values() if spec.has_active)
         item = db.session.execute(db.select(kind.model).order_by(kind.model.id)).scalars().first()
@@ -298,7 +303,7 @@ def world(app):
             "placement_id": placement.id, "step": "identite",
             "job_id": manager_job.id, "amci_job_id": amci_job.id, "message_id": message.id,
             "user_id": ids["target"], "token": reset_link(db, "target@dnfp.ml").rsplit("/", 1)[1],
-            "kind": kind.slug, "item_id": item.id,
+            "kind": kind.slug, "item_id": item.id, "code": sealed.token,
         }
     values["run_id"] = _refused_import_run(app, ids["manager"], campaign.id)
     return {"users": ids, "values": values}
