@@ -64,6 +64,13 @@ def main(argv=None) -> int:
     from bench import http_bench
 
     failed |= http_bench.main(["--applicants", str(args.applicants), "--seed", str(args.seed)])
+
+    # The committee: assignment (plan and write) against a bare Core insert of the same rows,
+    # and the ranking with normalisation of 200,000 reviews in pure code.
+    from bench import assignment_bench, ranking_bench
+
+    failed |= assignment_bench.main(["--seed", str(args.seed)])
+    failed |= ranking_bench.main(["--seed", str(args.seed)])
     return 1 if failed else 0
 
 
