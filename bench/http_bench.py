@@ -11,8 +11,10 @@
    and `identifier` (a phone number as typed) are extra searches, run only when named).
    A small Lua script prints p50/p90/p95/p99 and counts non-200 answers (a redirect to the login
    page would otherwise pass as a 3xx).
-Prints a French table (req/s, p50, p95, ratios to the baseline) and checks the issue's thresholds:
-p95 < 150 ms for list and dashboard, >= 300 req/s for the list. gunicorn and temp files always go.
+Prints a French table (req/s, p50, p95, ratios to the baseline) and checks the thresholds:
+p95 < 150 ms for list and dashboard; the list's throughput at least 0.6 x the reference page's,
+measured in the same run (issue 10: a ratio, since these shared machines cannot hold an absolute
+req/s). gunicorn and temp files always go.
 """
 import argparse
 import http.client
@@ -31,11 +33,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.report import fr, verdict  # noqa: E402
+
 P95_MAX_MS = 150.0
-LIST_MIN_RPS = 300.0
-# The issue sets 300 req/s where the bare page reached about 500: the same demand as a ratio,
-# for machines where the bare page itself is slower or faster (reported, not a pass/fail).
-LIST_MIN_RATIO = LIST_MIN_RPS / 500.0
+# Issue 4 asked 300 req/s where the bare page reached about 500; issue 10 keeps that demand as
+# the ratio to the reference page measured in the same run.
+LIST_MIN_RATIO = 0.6
 MANAGER_EMAIL = "gestionnaire@demo.ml"
 REFERENCE_LABEL = "Référence (3 requêtes, 50 lignes)"
 CASES = {
@@ -235,26 +238,20 @@ def main(argv=None) -> int:
     for label, path, _r in results:
         print(f"  {label} : {path}")
 
-    failures = []
     listing, dashboard = by_label.get(CASES["list"]), by_label.get(CASES["dashboard"])
+    checks = []  # (what, figure, target, ok)
     if listing is not None:
         ratio = listing["rps"] / base["rps"]
-        verdict = "atteint" if ratio >= LIST_MIN_RATIO else "NON atteint"
-        print(f"Débit de la liste / page de référence : {ratio:.2f} (300 req/s pour ~500 dans l'issue, "
-              f"soit {LIST_MIN_RATIO:.2f}) : {verdict}.")
-    for label, r in (("liste filtrée", listing), ("tableau de bord", dashboard)):
-        if r is not None and r["p95"] >= P95_MAX_MS:
-            failures.append(f"p95 {label} {r['p95']:.0f} ms ≥ {P95_MAX_MS:.0f} ms")
-    if listing is not None and listing["rps"] < LIST_MIN_RPS:
-        failures.append(f"liste filtrée {listing['rps']:.0f} req/s < {LIST_MIN_RPS:.0f}")
-    if failures:
-        print("Seuils NON atteints : " + " ; ".join(failures))
-        return 1
+        checks.append(("Débit liste filtrée / référence", f"{fr(ratio)}", f"≥ {fr(LIST_MIN_RATIO, 1)}",
+                       ratio >= LIST_MIN_RATIO))
+    for label, r in (("p95 liste filtrée", listing), ("p95 tableau de bord", dashboard)):
+        if r is not None:
+            checks.append((label, f"{fr(r['p95'], 0)} ms", f"< {P95_MAX_MS:.0f} ms", r["p95"] < P95_MAX_MS))
+    for what, figure, target, ok in checks:
+        print(f"{what:<36}{figure:>10}  cible {target:<10} {verdict(ok)}")
     if listing is None or dashboard is None:
         print("Seuils vérifiés sur les seules pages mesurées (--only) : " + ", ".join(only) + ".")
-        return 0
-    print("Seuils atteints : p95 < 150 ms (liste, tableau de bord), liste ≥ 300 req/s.")
-    return 0
+    return 0 if all(ok for *_rest, ok in checks) else 1
 
 
 if __name__ == "__main__":

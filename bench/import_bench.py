@@ -6,19 +6,20 @@
    `quota_app.seed.applicants` (same stream as `flask seed-demo --applicants`), typed the way
    paper forms are (names in capitals, dates as text, phones as "+223 76 12 34 56" or
    "0022376123456", decimal commas, lowercase NINA...), every row valid so that the commit runs.
-2. Each measure runs in its own subprocess, so that its peak resident memory
-   (getrusage(RUSAGE_SELF).ru_maxrss, read by the child at its end) is its own:
+2. Each measure runs in its own subprocess, whose peak resident memory (VmHWM, read by the
+   child at its end, bench/memory.py) is its own:
      - pandas: `pandas.read_excel(path, engine="openpyxl")`, nothing else;
      - import: a fresh database (SQLite temp file, or a PostgreSQL schema of its own created and
        dropped here) with the demo campaign, then `run_import("applicants", ..., commit=True)` (what the page, the command and the job call) and the
        commit, timed together (read, safety checks, parse and validate every cell, insert).
-Targets (issue 5): import <= 0.3 x pandas, peak memory of the import < 300 MB.
+Targets: import <= 0.3 x pandas on SQLite (issue 5), <= 0.6 x pandas on PostgreSQL (issue 10:
+the server's own foreign-key checks and index upkeep alone were measured above 0.3); peak
+memory of the import < 300 MB.
 """
 import argparse
 import json
 import os
 import random
-import resource
 import secrets
 import subprocess
 import sys
@@ -27,20 +28,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import targets  # noqa: E402
+from bench.memory import as_deployed, peak_mb, rss_mb  # noqa: E402
 from bench.report import fr, verdict  # noqa: E402
 
-RATIO_MAX = 0.3
+RATIO_MAX = {"sqlite": 0.3, "postgresql": 0.6}
 PEAK_MAX_MB = 300
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def _maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
 def _sqlalchemy_url(url: str) -> str:
@@ -105,7 +99,6 @@ def generate(path: Path, rows: int, seed: int, folder: Path) -> None:
 
     from quota_app.campaigns.models import Offer
     from quota_app.extensions import db
-    from quota_app.imports import applicants as importer
     from quota_app.reference.models import Diploma, Region, Series
     from quota_app.seed import applicants as people
 
@@ -113,7 +106,7 @@ def generate(path: Path, rows: int, seed: int, folder: Path) -> None:
     with app.app_context():
         campaign = _fresh_campaign()
         ctx = people._Context(campaign, campaign.reference_date)
-        spec = importer.build_spec(importer._Context(campaign))
+        spec = targets.applicants_spec(campaign)
         codes = {
             "offers": dict(db.session.execute(select(Offer.id, Offer.code).where(Offer.campaign_id == campaign.id)).all()),
             "diplomas": dict(db.session.execute(select(Diploma.id, Diploma.code)).all()),
@@ -146,22 +139,22 @@ def generate(path: Path, rows: int, seed: int, folder: Path) -> None:
 def measure_pandas(path: Path) -> dict:
     import pandas
 
-    before = _rss_mb()
+    before = rss_mb()
     start = time.perf_counter()
     frame = pandas.read_excel(path, engine="openpyxl")
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "rows": len(frame), "rss_before_mb": before, "peak_mb": _maxrss_mb()}
+    return {"seconds": seconds, "rows": len(frame), "rss_before_mb": before, "peak_mb": peak_mb()}
 
 
 def measure_import(path: Path, folder: Path, database: str, schema: str | None, profile: bool) -> dict:
+    as_deployed()  # Quota as requirements.txt installs it: no numpy (pandas' reference child has it)
     from quota_app.extensions import db
-    from quota_app.imports.services import run_import
 
     app = _app(folder, database, schema)
     with app.app_context():
         campaign = _fresh_campaign()
         data = path.read_bytes()
-        before = _rss_mb()
+        before = rss_mb()
         profiler = None
         if profile:
             import cProfile
@@ -169,7 +162,7 @@ def measure_import(path: Path, folder: Path, database: str, schema: str | None, 
             profiler = cProfile.Profile()
             profiler.enable()
         start = time.perf_counter()
-        result = run_import("applicants", campaign, data, path.name, None, commit=True)
+        result = targets.run_import("applicants", campaign, data, path.name, None, commit=True)
         db.session.commit()
         seconds = time.perf_counter() - start
         if profiler is not None:
@@ -183,7 +176,7 @@ def measure_import(path: Path, folder: Path, database: str, schema: str | None, 
         db.session.remove()
         db.engine.dispose()
     return {"seconds": seconds, "rows": result.counts["new"], "rss_before_mb": before,
-            "peak_mb": _maxrss_mb()}
+            "peak_mb": peak_mb()}
 
 
 def _child(*args: str, profile: bool = False) -> dict:
@@ -270,7 +263,8 @@ def main(argv=None) -> int:
                     _pg_schema("drop", schema)
 
     rows = f"{reference['rows']:,}".replace(",", " ")
-    print(f"\nImport des candidats, {rows} lignes ; mémoire max = ru_maxrss du processus fils")
+    print(f"\nImport des candidats, {rows} lignes ; mémoire max = VmHWM du processus fils "
+          f"(le sien, depuis son lancement)")
     print(f"{'Mesure':<34}{'secondes':>9}{'ratio/pandas':>14}{'mémoire max':>13}  verdict")
     print(f"{'pandas.read_excel (openpyxl)':<34}{reference['seconds']:>9.1f}{'1,00':>14}"
           f"{reference['peak_mb']:>10.0f} Mo")
@@ -282,11 +276,13 @@ def main(argv=None) -> int:
             failures += 1
             continue
         ratio = result["seconds"] / reference["seconds"]
-        ok_time, ok_mem = ratio <= RATIO_MAX, result["peak_mb"] < PEAK_MAX_MB
+        ok_time, ok_mem = ratio <= RATIO_MAX[database], result["peak_mb"] < PEAK_MAX_MB
         failures += (not ok_time) + (not ok_mem)
         print(f"{label:<34}{result['seconds']:>9.1f}{fr(ratio):>14}{result['peak_mb']:>10.0f} Mo"
-              f"  temps {verdict(ok_time)}, mémoire {verdict(ok_mem)}")
-    print(f"Cibles : import <= {str(RATIO_MAX).replace('.', ',')} × pandas, mémoire max < {PEAK_MAX_MB} Mo.")
+              f"  temps {verdict(ok_time)} (≤ {fr(RATIO_MAX[database], 1)}), mémoire {verdict(ok_mem)}")
+    print(f"Cibles : import <= {fr(RATIO_MAX['sqlite'], 1)} × pandas sur SQLite, "
+          f"<= {fr(RATIO_MAX['postgresql'], 1)} × pandas sur PostgreSQL (ses contrôles référentiels "
+          f"seuls dépassent 0,3), mémoire max < {PEAK_MAX_MB} Mo.")
     return 1 if failures else 0
 
 
