@@ -7,6 +7,8 @@ def register_blueprints(app):
     from .auth.views import bp as auth_bp
     from .campaigns.views import bp as campaigns_bp
     from .committee.views import bp as committee_bp
+    from .committee.manage_views import bp as committee_admin_bp
+    from .committee.chair_views import bp as deliberation_bp
     from .main.views import bp as main_bp
     from .notifications.views import bp as notifications_bp
     from .placement.views import bp as placement_bp
@@ -25,9 +27,11 @@ def register_blueprints(app):
     app.register_blueprint(placement_bp, url_prefix="/candidat")
     app.register_blueprint(campaigns_bp, url_prefix="/gestion")
     app.register_blueprint(committee_bp, url_prefix="/comite")
+    app.register_blueprint(deliberation_bp, url_prefix="/comite/deliberation")
     app.register_blueprint(amci_bp, url_prefix="/amci")
     app.register_blueprint(notifications_bp, url_prefix="/messages")
     app.register_blueprint(screening_bp, url_prefix="/gestion/dossiers")
+    app.register_blueprint(committee_admin_bp, url_prefix="/gestion/comites")
     app.register_blueprint(dashboard_bp, url_prefix="/gestion/tableau-de-bord")
     app.register_blueprint(reference_bp, url_prefix="/gestion/referentiel")
     app.register_blueprint(audit_bp, url_prefix="/gestion/journal")

@@ -22,6 +22,7 @@ OTHER_STATUSES = {
     "job": "jobs.models.Job (queued, running, done, failed)",
     "message": "notifications.models.OutboxMessage (pending, sent, failed)",
     "run": "imports.models.ImportRun (dry_run, committed...)",
+    "deliberation": "committee.models.Deliberation (open, validated)",
 }
 BULK_CHECKS = {"check_initial", "check_history", "check_bulk_moves", "check_move"}
 # Core writers of applications not yet wired to a bulk check, with who wires them. An entry

@@ -64,6 +64,9 @@ def owners(*readers):
 
 
 MANAGER = staff("manager")
+# The chair's pages of the world's committee: its chair (and managers where they read), a member 404.
+CHAIR_PAGE = {**staff("manager", "chair"), "member": "notfound"}
+CHAIR_ONLY = {**staff("chair"), "member": "notfound"}
 
 EXPECTED = {
     # Public pages and the account's own pages.
@@ -147,6 +150,19 @@ EXPECTED = {
     "jobs.show[amci's job]": staff("manager", "amci"),
     # The committee's and the AMCI's homes (the chair is a member whose membership says so).
     "committee.home": staff("member", "chair"),
+    # The chair's deliberation: managers read the ranking, the PV and the spreadsheet; a plain
+    # member (and a chair of another committee) gets the 404 page. The world's campaign is not in
+    # « Délibération » and its file is not eligible: the chair's buttons are refused in French
+    # (a redirect), the file's page answers 404 (no eligible file of that committee).
+    "deliberation.show": CHAIR_PAGE,
+    "deliberation.normalisation": CHAIR_PAGE,
+    "deliberation.minutes": CHAIR_PAGE,
+    "deliberation.ranking_export": CHAIR_PAGE,
+    "deliberation.open_deliberation": CHAIR_ONLY,
+    "deliberation.adopt_normalisation": CHAIR_ONLY,
+    "deliberation.session": CHAIR_ONLY,
+    "deliberation.validate": CHAIR_ONLY,
+    "deliberation.file": {**CHAIR_ONLY, "chair": "notfound"},
     "amci.home": staff("amci"),
 }
 
@@ -304,6 +320,7 @@ def world(app):
             "job_id": manager_job.id, "amci_job_id": amci_job.id, "message_id": message.id,
             "user_id": ids["target"], "token": reset_link(db, "target@dnfp.ml").rsplit("/", 1)[1],
             "kind": kind.slug, "item_id": item.id, "code": sealed.token,
+            "committee_id": committee.id,
         }
     values["run_id"] = _refused_import_run(app, ids["manager"], campaign.id)
     return {"users": ids, "values": values}
