@@ -14,6 +14,7 @@ where the answer depends on them (a role table inside the view, the job's owner)
 One app and one world for the module: the cases only read, or post forms that change nothing
 another case looks at (the application is already submitted, the import run already refused).
 """
+import ast
 import io
 import re
 import sys
@@ -64,6 +65,14 @@ def owners(*readers):
 
 
 MANAGER = staff("manager")
+MEMBERS = staff("member", "chair")  # both sit on the world's committee
+
+
+def reviewer():
+    """A review assignment's pages: its member only; another member of the same committee, 404."""
+    return {**staff("member"), "chair": "notfound"}
+
+
 # The chair's pages of the world's committee: its chair (and managers where they read), a member 404.
 CHAIR_PAGE = {**staff("manager", "chair"), "member": "notfound"}
 CHAIR_ONLY = {**staff("chair"), "member": "notfound"}
@@ -148,8 +157,17 @@ EXPECTED = {
     "exports.download[nomination]": staff("manager", "amci"),
     "jobs.show": MANAGER,
     "jobs.show[amci's job]": staff("manager", "amci"),
-    # The committee's and the AMCI's homes (the chair is a member whose membership says so).
-    "committee.home": staff("member", "chair"),
+    # The committee (the chair is a member whose membership says so) and the AMCI's home.
+    "committee.home": MEMBERS,
+    "committee.statement": MEMBERS,
+    "committee.conflicts": MEMBERS,
+    "committee.conflict": MEMBERS,
+    "committee.finish_declaration": MEMBERS,
+    "committee.files": MEMBERS,
+    "committee.score_sheet": MEMBERS,
+    "committee.score_sheet_download": MEMBERS,
+    "committee.review": reviewer(),
+    "committee.review_document": reviewer(),
     # The chair's deliberation: managers read the ranking, the PV and the spreadsheet; a plain
     # member (and a chair of another committee) gets the 404 page. The world's campaign is not in
     # « Délibération » and its file is not eligible: the chair's buttons are refused in French
@@ -163,6 +181,19 @@ EXPECTED = {
     "deliberation.session": CHAIR_ONLY,
     "deliberation.validate": CHAIR_ONLY,
     "deliberation.file": {**CHAIR_ONLY, "chair": "notfound"},
+    # The managers' committee set-up.
+    "committee_admin.index": MANAGER,
+    "committee_admin.campaign": MANAGER,
+    "committee_admin.create": MANAGER,
+    "committee_admin.edit": MANAGER,
+    "committee_admin.show": MANAGER,
+    "committee_admin.add_member": MANAGER,
+    "committee_admin.chair": MANAGER,
+    "committee_admin.deactivate": MANAGER,
+    "committee_admin.conflicts": MANAGER,
+    "committee_admin.assign": MANAGER,
+    "committee_admin.files": MANAGER,
+    "committee_admin.remind": MANAGER,
     "amci.home": staff("amci"),
 }
 
@@ -262,6 +293,7 @@ def world(app):
     """Every actor, and one of each object the addresses name."""
     from quota_app.applications.models import Application
     from quota_app.auth import services as auth
+    from quota_app.committee.access import new_assignment
     from quota_app.committee.models import Committee, CommitteeMember
     from quota_app.documents import sealing
     from quota_app.extensions import db
@@ -287,8 +319,8 @@ def world(app):
         committee = Committee(campaign_id=campaign.id, name="Comité de sélection Q2026")
         db.session.add(committee)
         db.session.flush()
-        db.session.add_all([CommitteeMember(committee_id=committee.id, user_id=ids["member"], role="member"),
-                            CommitteeMember(committee_id=committee.id, user_id=ids["chair"], role="chair")])
+        member = CommitteeMember(committee_id=committee.id, user_id=ids["member"], role="member")
+        db.session.add_all([member, CommitteeMember(committee_id=committee.id, user_id=ids["chair"], role="chair")])
         db.session.commit()
 
         # The owner's application, filled and submitted through the pages (a receipt, an e-mail).
@@ -303,6 +335,7 @@ def world(app):
         placement = Placement(application_id=application_id, offer_id=application.choices[0].offer_id,
                               round_id=round_.id, choice_rank=1, status="offered")
         db.session.add(placement)
+        assignment = new_assignment(application_id, member.id)  # the member's file to score
 
         manager_job = create_job(users["manager"], "import.applicants", {})
         amci_job = create_job(users["amci"], "import.followup", {})
@@ -320,7 +353,8 @@ def world(app):
             "job_id": manager_job.id, "amci_job_id": amci_job.id, "message_id": message.id,
             "user_id": ids["target"], "token": reset_link(db, "target@dnfp.ml").rsplit("/", 1)[1],
             "kind": kind.slug, "item_id": item.id, "code": sealed.token,
-            "committee_id": committee.id,
+            "committee_id": committee.id, "member_id": member.id, "assignment_id": assignment.id,
+            "type_code": "PHOTO",
         }
     values["run_id"] = _refused_import_run(app, ids["manager"], campaign.id)
     return {"users": ids, "values": values}
@@ -397,6 +431,11 @@ def test_every_endpoint_has_a_row(app):
     gone = sorted(rows - endpoints)
     assert not gone, "rows of EXPECTED for endpoints that no longer exist: " + ", ".join(gone)
     assert set(VARIANTS) <= set(EXPECTED)
+    keys = [key.value for node in ast.walk(ast.parse(Path(__file__).read_text(encoding="utf-8")))
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "EXPECTED" for t in node.targets)
+            for key in node.value.keys]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    assert not twice, "rows written twice in EXPECTED (the last one silently wins): " + ", ".join(twice)
     assert all(set(row) == set(ACTORS) for row in EXPECTED.values())
 
 
@@ -405,8 +444,8 @@ def test_every_endpoint_has_a_row(app):
 ACTOR_OF_ROLE = {"applicant": "owner", "manager": "manager", "committee": "member", "amci": "amci", "admin": "admin"}
 MENUS = {  # what each role's menu held before it was read from the decorators
     "applicant": ["applications.home"],
-    "manager": ["campaigns.home", "screening.index", "screening.queue", "dashboard.index", "imports.home",
-                "exports.index", "notifications.outbox", "reference.index", "audit.index"],
+    "manager": ["campaigns.home", "screening.index", "screening.queue", "committee_admin.index", "dashboard.index",
+                "imports.home", "exports.index", "notifications.outbox", "reference.index", "audit.index"],
     "committee": ["committee.home"],
     "amci": ["amci.home", "imports.home", "exports.index"],
     "admin": ["auth.admin_users", "notifications.outbox", "audit.index"],
