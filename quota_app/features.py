@@ -13,14 +13,14 @@ def register_features(app) -> None:
     from .auth import hooks as auth_hooks, lookups as auth_lookups
     from .applications import facts as application_facts
     from .campaigns import io as campaigns_io, selection, stages
-    from .committee import facts as committee_facts
+    from .committee import facts as committee_facts, io as committee_io
     from .dashboard import io as dashboard_io
     from .exports.registry import register_export
     from .imports.registry import register_import
     from .placement import seats, services as placement_services
     from .registry import lookups
 
-    for kind in (applications_io.IMPORT, campaigns_io.IMPORT, amci_io.IMPORT):
+    for kind in (applications_io.IMPORT, campaigns_io.IMPORT, amci_io.IMPORT, committee_io.IMPORT):
         register_import(kind)
     for kind in (campaigns_io.EXPORT, amci_io.EXPORT, dashboard_io.EXPORT):
         register_export(kind)

@@ -33,7 +33,11 @@ HOME_ENDPOINTS = {
 # Which spreadsheets a role may import and export (the kinds of the import and export
 # registries). AMCI officers bring back what the AMCI and the OFPPT return and read the final
 # lists (DOMAIN.md); everything else is the managers' work.
-IMPORT_KINDS_BY_ROLE = {"manager": ("applicants", "offers", "followup"), "amci": ("followup",)}
+# Committee members bring back their own score sheet (committee/io.py).
+IMPORT_KINDS_BY_ROLE = {"manager": ("applicants", "offers", "followup"), "amci": ("followup",),
+                        "committee": ("score_sheet",)}
+# Roles who see only the import runs they started themselves (a member's score sheet is theirs).
+IMPORT_RUNS_OWN_ONLY = ("committee",)
 EXPORT_KINDS_BY_ROLE = {"manager": ("offres", "nomination", "statistiques"), "amci": ("offres", "nomination")}
 
 # Staff who read every application and its documents (the committee will read its assignments).
@@ -94,3 +98,19 @@ def can_view_job(user, job) -> bool:
     if not _signed_in(user):
         return False
     return job.created_by_id == user.id or user.role in JOB_READERS
+
+
+def may_see_import_run(user, run) -> bool:
+    """False when the user's role sees only its own runs (IMPORT_RUNS_OWN_ONLY) and someone
+    else started this one; the role table (IMPORT_KINDS_BY_ROLE) still decides the kinds."""
+    if not _signed_in(user):
+        return False
+    return user.role not in IMPORT_RUNS_OWN_ONLY or run.created_by_id == user.id
+
+
+def is_own_assignment(user, assignment) -> bool:
+    """A committee member's own live review assignment: given to their membership, active,
+    not withdrawn. Another member's file, even of the same committee, is not theirs."""
+    member = getattr(assignment, "member", None)
+    return (_signed_in(user) and getattr(user, "role", None) == "committee" and member is not None
+            and member.user_id == user.id and bool(member.active) and assignment.status != "withdrawn")

@@ -110,6 +110,26 @@ def rejected_result(kind: str, filename: str, data: bytes, error: ImportRejected
     return result
 
 
+def settle_analysis(result: ImportResult, records, errors: list[dict], counts: dict, *, planned: int,
+                    commit: bool, progress, record: bool, campaign, actor, stored_name: str | None,
+                    job_id: int | None) -> bool:
+    """The end of an import's analysis: the errors in sheet order, `counts` completed (errors,
+    rows read) and set on the result, the progress told, and, when nothing is to be written (a
+    dry run, or a file with errors), the run recorded ("dry_run" or "rejected"). True when the
+    caller goes on to write its `planned` rows (then it reports their progress itself)."""
+    sort_errors(errors)
+    result.errors = errors
+    counts["errors"] = len(errors)
+    counts["rows"] = len({r["_row"] for r in records} | {e["row"] for e in errors if e.get("row")})
+    result.counts = counts
+    writing = commit and not errors
+    if progress is not None:
+        progress(counts["rows"] - planned if writing else counts["rows"])
+    if not writing:
+        record_if(record, result, campaign, actor, "rejected" if commit else "dry_run", stored_name, job_id)
+    return writing
+
+
 def column_positions(rows, spec) -> dict:
     """Column index of each spec key in the sheet's header row (empty when none is found)."""
     from ..spreadsheets.headers import find_header_row, match_columns

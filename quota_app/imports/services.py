@@ -104,9 +104,12 @@ def already_confirmed(run: ImportRun) -> bool:
 
 
 def analyse_run(run: ImportRun) -> ImportResult:
-    """Analyses the run's stored file again (dry, nothing recorded): its errors and conflicts."""
+    """Analyses the run's stored file again (dry, nothing recorded): its errors and conflicts,
+    as its author (an import that checks rows against the uploader's own data reads them again)."""
     data = load_upload(run.stored_name)
-    return run_import(run.kind, campaign(run.campaign_id), data, run.filename, commit=False, record=False)
+    author = lookup("user")(run.created_by_id) if run.created_by_id else None
+    return run_import(run.kind, campaign(run.campaign_id), data, run.filename, author, commit=False,
+                      record=False)
 
 
 def plan_changed(dry_run: ImportRun, result: ImportResult) -> bool:

@@ -1,6 +1,8 @@
 """Import pages: upload → dry-run preview → confirm; templates; error reports.
 
-Managers run every import; AMCI officers only the follow-up (services.KINDS_BY_ROLE).
+Managers run every import; AMCI officers only the follow-up (services.KINDS_BY_ROLE). A role
+that uploads from its own pages (committee members: their score sheet) reaches a run's
+preview, confirmation and report here, and only its own runs (permissions.IMPORT_RUNS_OWN_ONLY).
 Thin views: read the form, call imports.services, commit once, flash a French message.
 """
 import io
@@ -13,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, NotFound
 from ..extensions import db
-from ..permissions import role_required
+from ..permissions import HOME_ENDPOINTS, may_see_import_run, role_required
 from ..registry import lookup
 from ..viewhelpers import acting_user
 from . import services, tasks
@@ -40,7 +42,23 @@ def _run_or_404(run_id: int) -> ImportRun:
     run = services.get_run(run_id)
     if run.kind not in _kinds():
         abort(403)
+    if not may_see_import_run(current_user, run):
+        abort(404)  # another person's run looks like a missing one
     return run
+
+
+def _home_url() -> str:
+    """The imports page for the roles that use it, else the role's own home (where it uploads)."""
+    if current_user.role in getattr(home, "allowed_roles", ()):
+        return url_for("imports.home")
+    return url_for(HOME_ENDPOINTS.get(current_user.role, "main.index"))
+
+
+def _home_label() -> str:
+    return _("Imports Excel") if current_user.role in getattr(home, "allowed_roles", ()) else _("Retour")
+
+
+RUN_ROLES = ("manager", "amci", "committee")
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -78,7 +96,7 @@ def home():
 
 
 @bp.get("/<int:run_id>")
-@role_required("manager", "amci")
+@role_required(*RUN_ROLES)
 def run(run_id: int):
     run = _run_or_404(run_id)
     campaign = services.campaign(run.campaign_id)
@@ -90,11 +108,12 @@ def run(run_id: int):
             flash(error.message, "error")
     confirmed = run.status == "dry_run" and services.already_confirmed(run)
     return render_template("imports/run.html", run=run, campaign=campaign, result=result, confirmed=confirmed,
-                           kind_label=services.label(run.kind), max_errors=MAX_ERRORS_SHOWN)
+                           kind_label=services.label(run.kind), max_errors=MAX_ERRORS_SHOWN,
+                           home_url=_home_url(), home_label=_home_label())
 
 
 @bp.post("/<int:run_id>/valider")
-@role_required("manager", "amci")
+@role_required(*RUN_ROLES)
 def confirm(run_id: int):
     run = _run_or_404(run_id)
     if run.status != "dry_run" or services.already_confirmed(run):
@@ -105,7 +124,7 @@ def confirm(run_id: int):
         data = services.load_upload(run.stored_name)
     except NotFound as error:
         flash(error.message, "error")
-        return redirect(url_for("imports.home"))
+        return redirect(_home_url())
     actor = acting_user()
     if services.is_big(data):
         job = tasks.queue_import(actor, run.kind, campaign, run.stored_name, run.filename, commit=True,
@@ -138,7 +157,7 @@ def confirm(run_id: int):
 
 
 @bp.get("/<int:run_id>/rapport.xlsx")
-@role_required("manager", "amci")
+@role_required(*RUN_ROLES)
 def error_report(run_id: int):
     run = _run_or_404(run_id)
     result = services.analyse_run(run)

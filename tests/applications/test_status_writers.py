@@ -23,6 +23,7 @@ OTHER_STATUSES = {
     "message": "notifications.models.OutboxMessage (pending, sent, failed)",
     "run": "imports.models.ImportRun (dry_run, committed...)",
     "deliberation": "committee.models.Deliberation (open, validated)",
+    "assignment": "committee.models.ReviewAssignment (pending, submitted, withdrawn)",
 }
 BULK_CHECKS = {"check_initial", "check_history", "check_bulk_moves", "check_move"}
 # Core writers of applications not yet wired to a bulk check, with who wires them. An entry

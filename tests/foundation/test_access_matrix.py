@@ -18,7 +18,7 @@ import ast
 import io
 import re
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -319,7 +319,9 @@ def world(app):
         committee = Committee(campaign_id=campaign.id, name="Comité de sélection Q2026")
         db.session.add(committee)
         db.session.flush()
-        member = CommitteeMember(committee_id=committee.id, user_id=ids["member"], role="member")
+        # The member signed the statement: their pages render (the chair's redirect to it).
+        member = CommitteeMember(committee_id=committee.id, user_id=ids["member"], role="member",
+                                 statement_signed_at=datetime(2026, 6, 1, 9, 0))
         db.session.add_all([member, CommitteeMember(committee_id=committee.id, user_id=ids["chair"], role="chair")])
         db.session.commit()
 
