@@ -13,7 +13,7 @@ def register_features(app) -> None:
     from .auth import hooks as auth_hooks, lookups as auth_lookups
     from .applications import facts as application_facts
     from .campaigns import io as campaigns_io, selection, stages
-    from .committee import facts as committee_facts, io as committee_io
+    from .committee import deliberating, facts as committee_facts, io as committee_io
     from .dashboard import io as dashboard_io
     from .exports.registry import register_export
     from .imports.registry import register_import
@@ -22,7 +22,7 @@ def register_features(app) -> None:
 
     for kind in (applications_io.IMPORT, campaigns_io.IMPORT, amci_io.IMPORT, committee_io.IMPORT):
         register_import(kind)
-    for kind in (campaigns_io.EXPORT, amci_io.EXPORT, dashboard_io.EXPORT):
+    for kind in (campaigns_io.EXPORT, amci_io.EXPORT, dashboard_io.EXPORT, deliberating.EXPORT):
         register_export(kind)
 
     lookups.register("campaign", selection.campaign_by_id)
@@ -34,6 +34,9 @@ def register_features(app) -> None:
     lookups.register("user_ids_matching", auth_lookups.user_ids_matching)
     lookups.register("held_seats", seats.held_seats)
     lookups.register("live_placement", placement_services.live_placement)
+    # The campaign's tie rule is the committee's to check, and to say in French on its settings page.
+    lookups.register("tie_rule", deliberating.tie_rule_setting)
+    app.jinja_env.globals.update(tie_rule_text=deliberating.tie_rule_description)
 
     auth_hooks.applicant_account_hooks.register("applicant", application_facts.add_applicant)
     stages.phase_facts.register("applications", application_facts.phase_facts)

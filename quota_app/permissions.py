@@ -38,7 +38,8 @@ IMPORT_KINDS_BY_ROLE = {"manager": ("applicants", "offers", "followup"), "amci":
                         "committee": ("score_sheet",)}
 # Roles who see only the import runs they started themselves (a member's score sheet is theirs).
 IMPORT_RUNS_OWN_ONLY = ("committee",)
-EXPORT_KINDS_BY_ROLE = {"manager": ("offres", "nomination", "statistiques"), "amci": ("offres", "nomination")}
+EXPORT_KINDS_BY_ROLE = {"manager": ("offres", "nomination", "statistiques", "classement"),
+                        "amci": ("offres", "nomination")}
 
 # Staff who read every application and its documents (the committee will read its assignments).
 APPLICATION_READERS = ("manager", "amci")

@@ -31,6 +31,11 @@ class CampaignForm(FlaskForm):
                                              default=4, places=2, validators=[InputRequired(DECIMAL)])
     blind_review = BooleanField(_l("Évaluation à l'aveugle (nom, photo et région masqués)"))
     normalise_scores = BooleanField(_l("Normaliser les notes par évaluateur"))
+    tie_break_rule = StringField(_l("Règle de départage des égalités"), validators=[Length(max=200)], filters=[_strip],
+                                 default="diploma_average,submitted_at,reference")
+    quorum_percent = FrenchIntegerField(_l("Quorum de la délibération (part des membres actifs à dépasser, en %)"),
+                                        default=50, validators=[Optional(),
+                                                                NumberRange(min=0, max=99, message=_l("Entre 0 et 99."))])
     decision_deadline = FrenchDateTimeField(_l("Date limite de réponse des candidats affectés (facultatif)"),
                                            format=DATETIME_FORMAT, validators=[Optional()])
     version = HiddenField()

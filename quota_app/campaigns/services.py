@@ -12,13 +12,16 @@ from ..audit.services import changes, record, snapshot
 from ..errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from ..extensions import db
 from ..reference.models import DocumentType, Establishment, Level, Programme
+from ..registry import lookup
 from . import phases, stages
 from .models import KINDS, PHASE_LABELS, Campaign, CampaignDocument, CampaignLevelRule, Criterion, Offer
 
 CAMPAIGN_FIELDS = (
     "title", "code", "year", "kind", "reference_date", "opens_at", "closes_at", "announced_quota",
     "reviewers_per_file", "score_gap_threshold", "blind_review", "normalise_scores", "decision_deadline",
+    "tie_break_rule", "quorum_percent",
 )
+DEFAULT_QUORUM_PERCENT = 50
 OFFER_FIELDS = ("programme_id", "establishment_id", "code", "seats", "reserved_seats")
 
 # Which phases allow which edits.
@@ -94,6 +97,19 @@ def _validate_campaign(data: dict, campaign: Campaign | None) -> dict:
     gap = data.get("score_gap_threshold")
     if gap is None or Decimal(gap) < 0 or Decimal(gap) > 20:
         errors["score_gap_threshold"] = "L'écart doit être compris entre 0 et 20."
+    # The deliberation's settings; absent (None) keeps what the campaign has, or the default.
+    rule = data.get("tie_break_rule")
+    if rule is None:
+        rule = campaign.tie_break_rule if campaign is not None else ""
+    try:  # the committee checks its own rule (features.py lends it)
+        rule = lookup("tie_rule")(rule, {c.code for c in campaign.criteria} if campaign is not None else None)
+    except ValueError as error:
+        errors["tie_break_rule"] = str(error)
+    quorum = data.get("quorum_percent")
+    if quorum is None:
+        quorum = campaign.quorum_percent if campaign is not None else DEFAULT_QUORUM_PERCENT
+    if not 0 <= int(quorum) < 100:
+        errors["quorum_percent"] = "Le quorum est une part des membres comprise entre 0 et 99 %."
     deadline = data.get("decision_deadline")
     if deadline is not None and isinstance(closes_at, datetime) and deadline <= closes_at:
         errors["decision_deadline"] = "La date limite de réponse doit suivre la clôture des candidatures."
@@ -102,7 +118,8 @@ def _validate_campaign(data: dict, campaign: Campaign | None) -> dict:
     clean = {name: data.get(name) for name in CAMPAIGN_FIELDS}
     clean.update(code=code, title=title, blind_review=bool(data.get("blind_review")),
                  normalise_scores=bool(data.get("normalise_scores")),
-                 score_gap_threshold=Decimal(gap).quantize(Decimal("0.01")))
+                 score_gap_threshold=Decimal(gap).quantize(Decimal("0.01")),
+                 tie_break_rule=rule, quorum_percent=int(quorum))
     return clean
 
 

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from types import SimpleNamespace
 
 from sqlalchemy import delete, func, select
@@ -34,6 +35,7 @@ from ..campaigns.models import PHASE_LABELS, Campaign, Criterion
 from ..documents import render_pdf, seal
 from ..documents.models import SealedDocument
 from ..errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from ..exports.registry import ExportKind
 from ..extensions import db
 from ..spreadsheets.writer import write_table
 from ..timeutil import utcnow
@@ -371,7 +373,8 @@ class Pager:
         return (self.page - 1) * self.per_page
 
     @classmethod
-    def of(cls, page, total: int, per_page: int = PER_PAGE) -> Pager:
+    def of(cls, page, total: int, per_page: int | None = None) -> Pager:
+        per_page = per_page or PER_PAGE
         try:
             number = int(page or 1)
         except (TypeError, ValueError):
@@ -995,6 +998,32 @@ class Minutes:
     def plain(self, value) -> str:
         return "" if value is None else fr_number(value)
 
+    # The ranking is printed as one line of fixed-width text per candidate (a one-column table
+    # whose heading repeats on each page): WeasyPrint lays out a cell per value ten times
+    # slower, and a PV of thousands of rows must be sealed within the validation's request.
+    @cached_property
+    def _widths(self) -> tuple[int, int]:
+        rank = max(4, len(str(len(self.rows))))
+        reference = max([7, *(len(r.reference) for r in self.rows)])
+        return rank, reference
+
+    def listing_header(self) -> str:
+        rank, reference = self._widths
+        columns = [f"{'Rang':>{rank}}", f"{'Dossier':<{reference}}", "Éval.", f"{'Moyenne':>8}"]
+        if self.normalised:
+            columns.append(f"{'Normalisée':>10}")
+        columns += [f"{'Finale':>8}  ", "Nom et prénoms"]
+        return "  ".join(columns)
+
+    def listing_line(self, row: MinutesRow) -> str:
+        rank, reference = self._widths
+        columns = [f"{row.rank:>{rank}}", f"{row.reference:<{reference}}", f"{row.reviews:>5}",
+                   f"{self.score(row.mean_score):>8}"]
+        if self.normalised:
+            columns.append(f"{self.score(row.normalised_score):>10}")
+        columns += [f"{self.score(row.final_score):>8}" + (" *" if row.adjusted else "  "), row.name]
+        return "  ".join(columns)
+
 
 def minutes_data(committee: Committee, deliberation: Deliberation, live: Standing,
                  members: Sequence[MemberLine], number: str) -> Minutes:
@@ -1073,6 +1102,38 @@ def export_ranking(user, committee_id, target, ip: str | None = None) -> Committ
     record(user, "export.committee_ranking", committee, campaign_id=committee.campaign_id,
            after={"rows": count}, ip_address=ip)
     return committee
+
+
+CAMPAIGN_RANKING_COLUMNS = ("Comité", "Rang", "Référence", "Nom", "Prénoms", "Moyenne des évaluations (/20)",
+                            "Note normalisée (/20)", "Note finale (/20)", "Note ajustée", "Écart signalé",
+                            "Procès-verbal n°")
+
+
+def campaign_ranking_columns(campaign=None) -> tuple:
+    return CAMPAIGN_RANKING_COLUMNS
+
+
+def campaign_ranking_rows(campaign):
+    """Every validated deliberation's ranking of the campaign, committee by committee (the
+    managers' export « classement »; a committee that has not validated has no row yet)."""
+    statement = (
+        select(Committee.name, EvaluationResult.rank, Application.reference, Application.last_name,
+               Application.first_names, EvaluationResult.mean_score, EvaluationResult.normalised_score,
+               EvaluationResult.final_score, EvaluationResult.adjusted, EvaluationResult.gap_flagged,
+               Deliberation.minutes_number)
+        .join(Committee, Committee.id == EvaluationResult.committee_id)
+        .join(Deliberation, Deliberation.committee_id == Committee.id)
+        .join(Application, Application.id == EvaluationResult.application_id)
+        .where(EvaluationResult.campaign_id == campaign.id, EvaluationResult.rank.is_not(None),
+               Deliberation.status == "validated")
+        .order_by(Committee.name, Committee.id, EvaluationResult.rank)
+        .execution_options(yield_per=2000))
+    for row in db.session.execute(statement):
+        yield tuple(row)
+
+
+EXPORT = ExportKind("classement", "Classement des comités (délibérations validées)", "Classement des comités",
+                    "Classement", campaign_ranking_columns, campaign_ranking_rows, "committee_rankings")
 
 
 def ranking_file_name(committee: Committee, when: datetime | None = None) -> str:
@@ -1158,6 +1219,30 @@ def _summary(committee: Committee) -> ChairSummary:
 def chair_summaries(user) -> list[ChairSummary]:
     """For each committee the user chairs (active membership), its deliberation's state."""
     return [_summary(m.committee) for m in memberships(user) if m.role == "chair"]
+
+
+# --- The campaign's settings (lent to campaigns/ by features.py) ------------------------------
+
+def tie_rule_setting(text: str | None, criterion_codes=None) -> str:
+    """The campaign's tie rule as stored (ranking.TieRule's keys joined by commas; blank: the
+    default), checked; criterion keys must name one of `criterion_codes` when given.
+    Raises ValueError with a French message."""
+    rule = TieRule.parse(text)
+    if criterion_codes is not None:
+        for key in rule.keys:
+            code = key[len(CRITERION_PREFIX):] if key.startswith(CRITERION_PREFIX) else None
+            if code is not None and code not in criterion_codes:
+                raise ValueError(f"Règle de départage : la campagne n'a pas de critère « {code} ».")
+    return rule.text
+
+
+def tie_rule_description(campaign) -> str:
+    """The rule in French, as the PV prints it (for the campaign's settings page)."""
+    try:
+        rule = TieRule.parse(campaign.tie_break_rule)
+    except ValueError as error:
+        return str(error)
+    return rule.describe({c.code: c.name for c in campaign.criteria})
 
 
 # --- For the tests and the other paths: the stored state ------------------------------------
