@@ -396,3 +396,48 @@ def test_the_lock_refuses_the_services_too(app, db, path):
     service = reviewing.submit_review if path == "submit" else reviewing.save_draft
     with pytest.raises(NotAllowed, match="La délibération est validée"):
         service(world.members[1], assignment.id, assignment.version, values)
+
+
+@pytest.mark.postgres_only
+def test_two_saves_at_the_same_moment_one_wins_the_other_is_told(app, db, monkeypatch):
+    """Two requests read the same version and write at once (PostgreSQL's row lock): one save
+    is committed, the other is refused as a Conflict, nothing of it written, no error."""
+    import threading
+
+    from quota_app.committee import reviewing
+    from quota_app.viewhelpers import act
+
+    world = review_world(n_files=1, n_members=2)
+    assignment = world.assign(0, 1)
+    member_id, assignment_id, version = world.members[1].id, assignment.id, assignment.version
+    criteria = world.criteria()
+    dossier = criteria["dossier"].id
+    barrier = threading.Barrier(2, timeout=20)
+    original = reviewing.write_review
+
+    def both_read_then_write(*args, **kwargs):
+        barrier.wait()  # both requests have read the same version
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(reviewing, "write_review", both_read_then_write)
+    outcomes = {}
+
+    def save(value):
+        from quota_app.auth.models import User
+        with app.test_request_context():
+            user = db.session.get(User, member_id)
+            done = act(lambda: reviewing.save_draft(user, assignment_id, version, {dossier: value}),
+                       stale=reviewing.STALE)
+            outcomes[value] = "saved" if done else ("conflict" if done.conflict else repr(done.error))
+
+    threads = [threading.Thread(target=save, args=(value,)) for value in ("11", "17")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes.values()) == ["conflict", "saved"], outcomes
+    winner = next(v for v, o in outcomes.items() if o == "saved")
+    db.session.expire_all()
+    row = db.session.get(ReviewAssignment, assignment_id)
+    assert [str(s.value) for s in row.scores] == [f"{winner}.00"] and row.version == version + 1
+    assert len(audit_actions("committee.review.save")) == 1
