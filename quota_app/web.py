@@ -14,6 +14,7 @@ NAVIGATION = (
     ("campaigns.home", _l("Campagnes")),
     ("screening.index", _l("Dossiers")),
     ("screening.queue", _l("Recevabilité")),
+    ("committee_admin.index", _l("Comités")),
     ("dashboard.index", _l("Tableau de bord")),
     ("committee.home", _l("Mes dossiers à noter")),
     ("amci.home", _l("Listes AMCI")),

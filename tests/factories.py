@@ -15,7 +15,7 @@ current session.
 Extending: a new application status is one entry in ROUTE (the status it comes from) and one
 step function in STEPS; a new campaign stage is one entry in PHASE_STEPS. The committee and
 placement issues replace the stand-ins marked "stand-in" (rows written directly, because no
-service exists yet) with their services, and add make_committee / make_placement here.
+service exists yet) with their services; make_committee / assign come from the committee's.
 """
 import itertools
 from datetime import date, datetime, timedelta
@@ -152,17 +152,9 @@ def _phase_moment(campaign, target: str) -> datetime:
 
 
 def _committee(campaign):
-    """Stand-in until committee/services.py: a committee with a chair and a member."""
-    from quota_app.committee.models import Committee, CommitteeMember
-
-    db = _db()
-    committee = Committee(campaign_id=campaign.id, name="Comité de sélection")
-    db.session.add(committee)
-    db.session.flush()
-    for role in ("chair", "member"):
-        db.session.add(CommitteeMember(committee_id=committee.id, user_id=make_user("committee").id, role=role))
-    db.session.flush()
-    return committee
+    """The committee a campaign needs for « Évaluation » (committee/services.py): a chair and a
+    member, who have not yet signed the statement nor declared their conflicts."""
+    return make_committee(campaign, members=2, name="Comité de sélection", ready=False)
 
 
 def _campaign_committee(campaign):
@@ -191,15 +183,24 @@ def _before_review(campaign, actor) -> None:
 
 
 def _before_deliberation(campaign, actor) -> None:
-    """Stand-in until committee/services.py: every eligible file scored by the chair."""
-    from quota_app.committee.models import ReviewAssignment
+    """Every eligible file assigned to its N reviewers (committee/services.assign_files, members
+    added while the committee has fewer than N, each made ready), then every review submitted
+    with the same total (stand-in until a factory scores through committee/reviewing.py)."""
+    from quota_app.committee.models import CommitteeMember, ReviewAssignment
 
     db = _db()
-    member, _user = _chair(_campaign_committee(campaign))
-    for application in _files(campaign, "eligible"):
-        db.session.add(ReviewAssignment(application_id=application.id, member_id=member.id, status="submitted",
-                                        code=f"F{application.id:08d}", weighted_total=Decimal("12.5"),
-                                        submitted_at=campaign.closes_at))
+    committee = _campaign_committee(campaign)
+    members = list(db.session.scalars(db.select(CommitteeMember).filter_by(committee_id=committee.id, active=True)))
+    while len(members) < campaign.reviewers_per_file:
+        members.append(add_committee_member(committee))
+    for member in members:
+        make_ready(member)
+    if _files(campaign, "eligible"):
+        assign(campaign, actor)
+    for assignment in db.session.scalars(db.select(ReviewAssignment).join(CommitteeMember).where(
+            CommitteeMember.committee_id == committee.id, ReviewAssignment.status == "pending")):
+        assignment.status, assignment.weighted_total = "submitted", Decimal("12.5")
+        assignment.submitted_at = campaign.closes_at
     db.session.flush()
 
 
@@ -275,6 +276,66 @@ def make_campaign(phase: str = "draft", *, actor=None, seats: int = 10, files=No
             for status in files:
                 make_application(status, campaign=campaign)
     return campaign
+
+
+# --- committees ----------------------------------------------------------------------------
+
+def make_committee(campaign, members: int = 3, chair: bool = True, *, name: str | None = None, sector=None,
+                   ready: bool = True, actor=None, scoring_deadline: datetime | None = None):
+    """A committee of `campaign` (committee/services.py), for the whole campaign or for `sector`,
+    with `members` new committee accounts, the first its chair when `chair`; `ready`: each has
+    signed the statement and declared their conflicts (committee/reviewing.py). Committed."""
+    from quota_app.committee import services
+
+    committee = services.create_committee(actor, campaign, name or f"Comité {next(_numbers)}",
+                                          sector.id if sector is not None else None, scoring_deadline)
+    for index in range(members):
+        add_committee_member(committee, chair=chair and index == 0, ready=ready, actor=actor)
+    _db().session.commit()
+    return committee
+
+
+def add_committee_member(committee, user=None, *, chair: bool = False, ready: bool = False, actor=None):
+    """A new member (a new committee account unless `user` is given), ready if asked."""
+    from quota_app.committee import services
+
+    member = services.add_member(actor, committee, user or make_user("committee"), chair=chair)
+    if ready:
+        make_ready(member)
+    _db().session.flush()
+    return member
+
+
+def make_ready(member, now: datetime | None = None):
+    """The member signs the statement and finishes the declaration of conflicts, through the
+    members' services (committee/reviewing.py)."""
+    from quota_app.auth.models import User
+    from quota_app.committee import reviewing
+
+    user = _db().session.get(User, member.user_id)
+    reviewing.sign_statement(user, member.committee_id, now=now or NOW)
+    reviewing.finish_declaration(user, member.committee_id, now=now or NOW)
+    return member
+
+
+def committee_members(committee, active: bool | None = True) -> list:
+    """The committee's members by id (the chair first when made first)."""
+    from quota_app.committee.models import CommitteeMember
+
+    db = _db()
+    stmt = db.select(CommitteeMember).filter_by(committee_id=committee.id).order_by(CommitteeMember.id)
+    if active is not None:
+        stmt = stmt.filter_by(active=active)
+    return list(db.session.scalars(stmt))
+
+
+def assign(campaign, actor=None):
+    """« Attribuer les dossiers » (committee/services.assign_files), flushed, not committed."""
+    from quota_app.committee import services
+
+    run = services.assign_files(actor, campaign)
+    _db().session.flush()
+    return run
 
 
 # --- applications --------------------------------------------------------------------------

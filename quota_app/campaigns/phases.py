@@ -38,6 +38,12 @@ class CampaignFacts:
     committee_count: int = 0
     assignments_total: int = 0
     assignments_scored: int = 0
+    # The committee's review facts (committee/facts.py): what blocks « évaluation → délibération ».
+    reviewers_per_file: int = 2
+    files_without_committee: int = 0
+    files_missing_reviews: int = 0
+    flagged_without_third: int = 0
+    committees_without_chair: int = 0
     deliberation_validated: bool = False
     placements_published: bool = False
 
@@ -104,12 +110,28 @@ def _to_review(f: CampaignFacts) -> list[str]:
 
 
 def _to_deliberation(f: CampaignFacts) -> list[str]:
+    """Every eligible file in a committee's charge, with its N reviews submitted (and its third
+    review where the gap calls one), and a chair for each committee to open the deliberation."""
+    reasons = []
+    if f.files_without_committee:
+        reasons.append(f"{f.files_without_committee} dossier(s) recevable(s) ne relèvent d'aucun comité de "
+                       "sélection (ni comité de leur secteur, ni comité pour toute la campagne).")
     if f.assignments_total == 0:
-        return ["Aucun dossier n'a été attribué aux évaluateurs."]
-    missing = f.assignments_total - f.assignments_scored
-    if missing > 0:
-        return [f"{missing} évaluation(s) attribuée(s) ne sont pas encore notées."]
-    return []
+        reasons.append("Aucun dossier n'a été attribué aux évaluateurs.")
+    else:
+        if f.files_missing_reviews:
+            reasons.append(f"{f.files_missing_reviews} dossier(s) recevable(s) n'ont pas encore leurs "
+                           f"{f.reviewers_per_file} évaluateurs.")
+        missing = f.assignments_total - f.assignments_scored
+        if missing > 0:
+            reasons.append(f"{missing} évaluation(s) attribuée(s) ne sont pas encore notées.")
+        if f.flagged_without_third:
+            reasons.append(f"{f.flagged_without_third} dossier(s) signalé(s) pour un écart de notes n'ont pas "
+                           "de troisième évaluation.")
+    if f.committees_without_chair:
+        reasons.append(f"{f.committees_without_chair} comité(s) n'ont pas de président pour ouvrir la "
+                       "délibération.")
+    return reasons
 
 
 def _to_published(f: CampaignFacts) -> list[str]:
