@@ -693,10 +693,11 @@ def _check_phase(campaign: Campaign) -> None:
                          "n'est possible que pendant la phase « Délibération ».")
 
 
-def _writable(actor, committee_id, expected_version=None) -> tuple[CommitteeMember, Committee, Deliberation]:
+def _writable(actor, committee_id, expected_version=None, *, touch: bool = True
+              ) -> tuple[CommitteeMember, Committee, Deliberation]:
     """The chair, the open deliberation of a campaign in phase « Délibération », at the
-    version the page showed; the deliberation's row is marked changed (its version goes up at
-    the flush), so that two writes at once cannot both pass."""
+    version the page showed; with `touch` the deliberation's row is marked changed (its
+    version goes up at the flush), so that two writes at once cannot both pass."""
     member, committee = chaired(actor, committee_id)
     deliberation = deliberation_of(committee.id)
     if deliberation is None:
@@ -706,7 +707,8 @@ def _writable(actor, committee_id, expected_version=None) -> tuple[CommitteeMemb
     _check_phase(committee.campaign)
     if expected_version not in (None, "") and int(expected_version) != deliberation.version:
         raise Conflict(STALE)
-    flag_modified(deliberation, "status")
+    if touch:
+        flag_modified(deliberation, "status")
     return member, committee, deliberation
 
 
@@ -737,17 +739,17 @@ def open_deliberation(actor, committee_id, now: datetime | None = None) -> Delib
 def set_normalisation(actor, committee_id, adopt: bool, expected_version=None) -> Deliberation:
     """The chair adopts the per-reviewer normalisation (or goes back to the raw means), after
     seeing its effect; the audit event keeps how many candidates it moves."""
-    _member, committee, deliberation = _writable(actor, committee_id, expected_version)
+    # Not touched when nothing changes; a change updates the row (and its version) anyway.
+    _member, committee, deliberation = _writable(actor, committee_id, expected_version, touch=False)
     adopt = bool(adopt)
     if adopt and not committee.campaign.normalise_scores:
         raise NotAllowed("Les paramètres de la campagne ne prévoient pas la normalisation des notes.")
-    _flush_guarded(deliberation)
     before = deliberation.normalised
     if before == adopt:
         return deliberation
     live = standing(committee, deliberation)
     deliberation.normalised = adopt
-    db.session.flush()
+    _flush_guarded(deliberation)
     record(actor, "committee.deliberation.normalisation", deliberation, campaign_id=committee.campaign_id,
            before={"normalised": before},
            after={"normalised": adopt, "rank_changes": live.preview.changes.count,
