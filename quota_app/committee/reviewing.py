@@ -22,20 +22,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import selectinload
 
-from ..applications.models import Application, ApplicationChoice, ApplicationDocument, search_key
+from ..applications.models import Application, ApplicationDocument, search_key
 from ..audit.services import record as audit
-from ..campaigns.models import Criterion, Offer
+from ..campaigns.models import Criterion
 from ..errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from ..extensions import db
 from ..permissions import is_own_assignment
-from ..reference.models import DocumentType, Programme
+from ..reference.models import DocumentType
 from ..timeutil import utcnow
 from . import access
 from .models import Committee, CommitteeMember, ConflictOfInterest, EvaluationResult, ReviewAssignment, Score
 from .scoring import CriterionSpec, ScoreSheet, check_gap, fr_number, prefill_scores, validate_scores
+from .services import assign_third_review, in_charge_condition, withdraw_for_conflict
 
 # The documents that show who the candidate is (document type codes, seed/reference.py): never
 # offered in blind mode. Every other document stays, with a note that it may show the name.
@@ -150,31 +151,10 @@ def sign_statement(actor, committee_id, *, now: datetime | None = None) -> Commi
 
 # --- conflicts of interest -------------------------------------------------------------------
 
-def _first_choice_sector():
-    """The sector of a file's first choice, as a correlated scalar subquery (NULL without one)."""
-    return (select(Programme.sector_id)
-            .join(Offer, Offer.programme_id == Programme.id)
-            .join(ApplicationChoice, ApplicationChoice.offer_id == Offer.id)
-            .where(ApplicationChoice.application_id == Application.id, ApplicationChoice.rank == 1)
-            .correlate(Application).scalar_subquery())
-
-
 def _in_charge(committee: Committee) -> list:
-    """The conditions on Application for the eligible files this committee is in charge of (the
-    same rule as access.files_in_charge, as SQL: a page of them, searched, counted)."""
-    conditions = [Application.campaign_id == committee.campaign_id, Application.status == "eligible"]
-    sectors = list(db.session.scalars(select(Committee.sector_id).where(
-        Committee.campaign_id == committee.campaign_id, Committee.id != committee.id)))
-    if not sectors:
-        return conditions  # the campaign's only committee
-    sector = _first_choice_sector()
-    if committee.sector_id is not None:
-        conditions.append(sector == committee.sector_id)
-    else:  # the campaign-wide committee takes the sectors no other committee has
-        others = [s for s in sectors if s is not None]
-        if others:
-            conditions.append(or_(sector.is_(None), sector.not_in(others)))
-    return conditions
+    """The conditions on Application for the eligible files this committee is in charge of
+    (services.in_charge_condition: the same rule as access.files_in_charge, as SQL)."""
+    return [in_charge_condition(committee), Application.status == "eligible"]
 
 
 def candidates(actor, committee_id, query: str = "") -> tuple[CommitteeMember, Select]:
@@ -231,8 +211,6 @@ def declare_conflict(actor, committee_id, application_id, reason: str = "", *,
     assigned = db.session.scalar(_live(select(ReviewAssignment).where(
         ReviewAssignment.member_id == member.id, ReviewAssignment.application_id == application.id)))
     if assigned is not None:
-        from .services import withdraw_for_conflict
-
         withdraw_for_conflict(actor, member, application,
                               reason or "Conflit d'intérêts déclaré par le membre après l'attribution")
     db.session.flush()
@@ -646,8 +624,6 @@ def apply_gap_rule(actor, assignment: ReviewAssignment):
               before={"gap_flagged": False}, after={"gap_flagged": True, "gap": check.gap},
               reason=check.message)
     if check.needs_third_review:
-        from .services import assign_third_review
-
         try:
             with db.session.begin_nested():  # no reviewer free: the submission stands, flagged
                 assign_third_review(application, committee)
