@@ -5,7 +5,7 @@ managers', the score-sheet import), each refused and leaving the database as it 
 The write paths, from `grep "^def " quota_app/committee/*.py` (reads and pure helpers left out):
   deliberating: open_deliberation, set_normalisation, adjust_score, record_session, validate
   reviewing:    declare_conflict, remove_conflict, save_draft, submit_review (write_review)
-  io:           import_score_sheet (the upload's dry run and its confirmation)
+  io:           import_score_sheet (the member's upload, its confirmation, `flask import score_sheet`)
   services:     create_committee, update_committee, add_member, set_chair, deactivate_member,
                 record_conflict, withdraw_for_conflict, assign_files, assign_third_review, send_reminders
 """
@@ -244,6 +244,24 @@ def test_the_score_sheet_page_refuses_after_validation(app, db, locked):
     assert LOCKED.replace("'", "'") in page.replace("&#34;", '"') or "verrouill" in page
     confirmed = client.post(response.headers["Location"] + "/valider", data={})
     assert confirmed.status_code in (200, 302, 400, 409, 422)
+    assert _fingerprint(db) == before
+
+
+def test_the_import_command_refuses_the_score_sheet_after_validation(app, db, locked, tmp_path):
+    """`flask import score_sheet --campaign CODE FILE --commit --actor e-mail`: every row refused."""
+    from quota_app.committee import io as sheets
+
+    world = locked["world"]
+    member = world.members[0]
+    workbook, _name = sheets.member_sheet(member, world.committee_id)
+    db.session.commit()
+    path = tmp_path / "feuille.xlsx"
+    workbook.save(path)
+    before = _fingerprint(db)
+    result = app.test_cli_runner().invoke(args=["import", "score_sheet", "--campaign", world.campaign.code,
+                                                "--commit", "--actor", member.email, str(path)])
+    assert result.exit_code == 1, result.output
+    assert LOCKED in result.output and "Aucune donnée modifiée" in result.output
     assert _fingerprint(db) == before
 
 
