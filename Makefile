@@ -45,13 +45,16 @@ test: install browser
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+# Two workers (pytest-xdist): each has its own database (a SQLite file, a PostgreSQL schema).
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n 2
+
 test-sqlite: install
-	QUOTA_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider
+	QUOTA_TEST_DB=sqlite $(PYTEST)
 
 # On PostgreSQL whenever it answers; with CI=true an unreachable server is a failure.
 test-postgres: install
 	@if $(BIN)/python -c "import psycopg,os,sys; psycopg.connect(os.environ['TEST_DATABASE_URL'], connect_timeout=3).close()" 2>/dev/null; then \
-	  QUOTA_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider; \
+	  QUOTA_TEST_DB=postgresql $(PYTEST); \
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL injoignable ($(TEST_DATABASE_URL)) alors que CI=true."; exit 1; \
 	else echo "PostgreSQL injoignable : passe PostgreSQL ignorée."; fi
 
