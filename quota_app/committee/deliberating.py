@@ -46,7 +46,7 @@ from .models import (
 )
 from .normalisation import MIN_REVIEWS, Normalisation, ReviewTotal
 from .ranking import (
-    CRITERION_PREFIX, Candidate, NormalisationPreview, Ranking, TieRule, preview_normalisation, rank,
+    CRITERION_PREFIX, Candidate, NormalisationPreview, Ranking, TieRule, preview_normalisation,
     validate_adjustment,
 )
 from .scoring import check_gap, fr_number

@@ -124,6 +124,15 @@ def deliberating_world(n_files: int = 4, n_members: int = 3, totals: dict | None
                  file_ids=[a.id for a in files])
 
 
+def signed_in(app, user_id):
+    """A test client signed in as that user (without the login form)."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = user(user_id).session_token
+        session["_fresh"] = True
+    return client
+
+
 def open_and_hold(world: World, present: int | None = None, *, place: str = "Bamako, DNFP",
                   held_on: datetime = SESSION_AT):
     """The chair opens the deliberation and records a session with `present` members (all by default)."""

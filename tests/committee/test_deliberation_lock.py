@@ -13,10 +13,10 @@ import io
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
-from deliberation_helpers import SESSION_AT, deliberating_world, open_and_hold, user, validate
-
 import factories
+import pytest
+from deliberation_helpers import SESSION_AT, deliberating_world, open_and_hold, signed_in, user, validate
+
 from quota_app.committee.access import LOCKED
 from quota_app.errors import DomainError
 
@@ -27,8 +27,8 @@ def _fingerprint(db):
     """Everything the committee writes, as plain values: nothing may change after validation."""
     from quota_app.applications.models import Application
     from quota_app.committee.models import (
-        Committee, CommitteeMember, ConflictOfInterest, Deliberation, EvaluationResult, ReviewAssignment, Score,
-        ScoreAdjustment,
+        Committee, CommitteeMember, ConflictOfInterest, Deliberation, EvaluationResult, ReviewAssignment,
+        Score, ScoreAdjustment,
     )
     from quota_app.notifications.models import OutboxMessage
 
@@ -147,10 +147,7 @@ def test_the_chair_cannot_validate_or_open_again(db, locked):
 
 def test_the_chairs_pages_refuse_after_validation(app, db, locked):
     world = locked["world"]
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = world.chair.session_token
-        session["_fresh"] = True
+    client = signed_in(app, world.chair_id)
     base = f"/comite/deliberation/{world.committee_id}"
     for url, data in ((f"{base}/dossiers/{world.file_ids[1]}", {"value": "20", "justification": "x"}),
                       (f"{base}/normalisation", {"adopt": "1"}),
@@ -230,10 +227,7 @@ def test_the_score_sheet_page_refuses_after_validation(app, db, locked):
     buffer = io.BytesIO()
     workbook.save(buffer)
     before = _fingerprint(db)
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = member.session_token
-        session["_fresh"] = True
+    client = signed_in(app, member.id)
     from flask import url_for
     with app.test_request_context():
         url = url_for("committee.score_sheet", committee_id=world.committee_id)

@@ -5,7 +5,7 @@ import io
 import re
 
 import pytest
-from deliberation_helpers import SESSION_AT, deliberating_world, open_and_hold, user, validate
+from deliberation_helpers import SESSION_AT, deliberating_world, open_and_hold, signed_in, user, validate
 from openpyxl import load_workbook
 
 
@@ -14,11 +14,7 @@ def text(response) -> str:
 
 
 def as_user(app, user_id):
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user(user_id).session_token
-        session["_fresh"] = True
-    return client
+    return signed_in(app, user_id)
 
 
 def new_user(app, role):

@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from deliberation_helpers import SESSION_AT, deliberating_world, open_and_hold, user, validate
+from deliberation_helpers import SESSION_AT, deliberating_world, open_and_hold, signed_in, validate
 
 D = Decimal
 # Nine files, three reviewers in turn (each file gets two: (0, 1), (2, 0), (1, 2), ...), six
@@ -105,10 +105,9 @@ def test_the_board_shows_each_review_by_name_with_its_flags(db):
 
 
 def test_normalisation_preview_numbers_are_the_pure_modules(db):
+    from quota_app.committee.models import ReviewAssignment
     from quota_app.committee.normalisation import ReviewTotal
     from quota_app.committee.ranking import Candidate, preview_normalisation
-
-    from quota_app.committee.models import ReviewAssignment
 
     world = deliberating_world(9, 2, severity_totals(), score_gap_threshold=D("10"), normalise_scores=True)
     services().open_deliberation(world.chair, world.committee_id)
@@ -217,7 +216,7 @@ def test_adjustments_are_kept_marked_and_the_latest_counts(db):
     assert top.file_id == world.file_ids[0] and top.adjusted and top.final_score == D("15.000")
     assert top.mean_score == D("10.000") and top.adjustment.justification == "Entretien complémentaire."
     assert board.adjustment_count == 1
-    first, second = events(db, "committee.score.adjust")
+    _first, second = events(db, "committee.score.adjust")
     assert second.reason == "Entretien complémentaire." and second.before["final_score"] == "13.500"
     assert second.after == {"application_id": world.file_ids[0], "final_score": "15.000"}
 
@@ -297,9 +296,8 @@ def test_the_session_needs_a_date_and_a_place(db):
 # --- validation -----------------------------------------------------------------------------
 
 def test_validation_waits_for_the_session_and_every_review(db):
-    from quota_app.errors import InvalidTransition
-
     from quota_app.committee.access import new_assignment
+    from quota_app.errors import InvalidTransition
 
     world = deliberating_world(2, 3)
     # A review given after the phase began (a member deactivated, a late conflict): still pending.
@@ -419,8 +417,6 @@ def test_two_validations_at_once_make_one(app, db, monkeypatch):
     world = deliberating_world(3)
     open_and_hold(world)
     version = deliberation(db, world).version
-    chair = user(world.chair_id)
-    token = chair.session_token
     original = services()._store_results
 
     def slow(*args, **kwargs):  # both requests are past their reads before either commits
@@ -431,18 +427,16 @@ def test_two_validations_at_once_make_one(app, db, monkeypatch):
     barrier = threading.Barrier(2)
     answers = []
 
-    def post():
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = token
-            session["_fresh"] = True
+    clients = [signed_in(app, world.chair_id) for _ in range(2)]
+
+    def post(client):
         barrier.wait()
         response = client.post(f"/comite/deliberation/{world.committee_id}/valider",
                                data={"confirm": "y", "version": str(version)})
         page = client.get(f"/comite/deliberation/{world.committee_id}")
         answers.append((response.status_code, page.get_data(as_text=True)))
 
-    threads = [threading.Thread(target=post) for _ in range(2)]
+    threads = [threading.Thread(target=post, args=(client,)) for client in clients]
     for thread in threads:
         thread.start()
     for thread in threads:

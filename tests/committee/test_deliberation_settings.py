@@ -9,9 +9,8 @@ import pytest
 from deliberation_helpers import deliberating_world
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "campaigns"))
-from campaign_helpers import form_data  # noqa: E402
-
-import factories  # noqa: E402
+import factories
+from campaign_helpers import form_data
 
 
 def text(response) -> str:
@@ -75,7 +74,7 @@ def test_bad_settings_are_refused_in_french(manager_client, db, field, value, me
 def test_a_criterion_of_the_campaign_may_break_ties(manager_client, db):
     from quota_app.campaigns import services
 
-    client, manager = manager_client
+    _client, manager = manager_client
     campaign = factories.make_ready_campaign(manager)
     services.update_campaign(manager, campaign, factories.campaign_data(
         code=campaign.code, year=campaign.year, title=campaign.title, tie_break_rule="criterion:motivation"))

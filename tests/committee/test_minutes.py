@@ -8,10 +8,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from deliberation_helpers import SESSION_AT, deliberating_world, open_and_hold, validate
+from deliberation_helpers import SESSION_AT, deliberating_world, open_and_hold, signed_in, validate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "documents"))
-from documents_helpers import decoded_qr_codes  # noqa: E402
+from documents_helpers import decoded_qr_codes
 
 D = Decimal
 
@@ -166,10 +166,7 @@ def test_the_qr_code_leads_to_the_verification_page(sealed, tmp_path):
 def test_the_minutes_are_rendered_once_and_never_again(sealed, db, app):
     """The PV downloaded later is the sealed bytes, not a new rendering."""
     world = sealed["world"]
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = world.chair.session_token
-        session["_fresh"] = True
+    client = signed_in(app, world.chair_id)
     response = client.get(f"/comite/deliberation/{world.committee_id}/proces-verbal.pdf")
     assert response.data == sealed["pdf"]
     assert sealed["document"].created_at == SESSION_AT + timedelta(hours=3)
