@@ -77,11 +77,27 @@ def chaired(user, committee_id) -> tuple[CommitteeMember, Committee]:
     return member, member.committee
 
 
+# The chair is also a reviewer: until the deliberation phase, the reviews stay as secret from
+# them as from any member (« a reviewer never sees another reviewer's scores »).
+SCORES_SECRET = ("La campagne est en phase « {phase} » : les notes des évaluateurs restent "
+                 "confidentielles jusqu'à la phase « Délibération », pour le président comme pour "
+                 "chaque membre.")
+SCORES_VISIBLE_PHASES = ("deliberation", "published", "closed")
+
+
 def readable(user, committee_id) -> Committee:
-    """A committee whose ranking and PV the user may read: its chair, and every manager."""
+    """A committee whose ranking and PV the user may read: every manager; its chair once the
+    campaign has reached the deliberation (NotAllowed before, NotFound for anyone else)."""
     if getattr(user, "role", None) == "manager":
         return _committee(committee_id)
-    return chaired(user, committee_id)[1]
+    committee = chaired(user, committee_id)[1]
+    _scores_visible_to_chair(committee.campaign)
+    return committee
+
+
+def _scores_visible_to_chair(campaign: Campaign) -> None:
+    if campaign.phase not in SCORES_VISIBLE_PHASES:
+        raise NotAllowed(SCORES_SECRET.format(phase=PHASE_LABELS[campaign.phase]))
 
 
 def is_chair(user, committee_id) -> bool:
@@ -633,6 +649,7 @@ def file_view(user, committee_id, application_id) -> FileView:
     """A file of the committee as the chair sees it: each review by name, the flags, the
     adjustments made so far. A file the committee is not in charge of: NotFound."""
     _member, committee = chaired(user, committee_id)
+    _scores_visible_to_chair(committee.campaign)
     deliberation = deliberation_of(committee.id)
     if deliberation is not None and deliberation.status == "validated":
         row = next((r for r in stored_results(committee.id) if r.file_id == application_id), None)
@@ -1172,6 +1189,11 @@ class ChairSummary:
     @property
     def can_open(self) -> bool:
         return not self.opened and self.phase == PHASE
+
+    @property
+    def scores_visible(self) -> bool:
+        """The chair's page opens from the deliberation phase on (SCORES_VISIBLE_PHASES)."""
+        return self.phase in SCORES_VISIBLE_PHASES
 
     @property
     def next_step(self) -> str:

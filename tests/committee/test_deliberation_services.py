@@ -91,9 +91,22 @@ def factories_user(role):
 
 # --- the ranking and the normalisation's effect --------------------------------------------------
 
-def test_the_board_shows_each_review_by_name_with_its_flags(db):
+def test_the_chair_sees_no_review_before_the_deliberation_phase_a_manager_does(db, make_user):
+    """The chair reviews files too: while the committee scores, others' scores stay secret."""
+    from quota_app.errors import NotAllowed
+
+    world = deliberating_world(3, 3, {0: ("10", "13.5"), 1: ("16", "15")}, phase="review")
+    for view in (services().board, services().normalisation_view):
+        with pytest.raises(NotAllowed, match="restent confidentielles jusqu'à la phase « Délibération »"):
+            view(world.chair, world.committee_id)
+    with pytest.raises(NotAllowed, match="confidentielles"):
+        services().file_view(world.chair, world.committee_id, world.file_ids[0])
+    assert services().board(make_user("manager"), world.committee_id).reviews_submitted == 6
+
+
+def test_the_board_shows_each_review_by_name_with_its_flags(db, make_user):
     world = deliberating_world(3, 3, {0: ("10", "13.5"), 1: ("16", "15")}, third={1: None}, phase="review")
-    board = services().board(world.chair, world.committee_id)
+    board = services().board(make_user("manager"), world.committee_id)
     rows = {row.file_id: row for row in board.rows}
     first = rows[world.file_ids[1]]
     assert first.rank == 1 and first.final_score == D("15.500")

@@ -170,8 +170,8 @@ EXPECTED = {
     "committee.review_document": reviewer(),
     # The chair's deliberation: managers read the ranking, the PV and the spreadsheet; a plain
     # member (and a chair of another committee) gets the 404 page. The world's campaign is not in
-    # « Délibération » and its file is not eligible: the chair's buttons are refused in French
-    # (a redirect), the file's page answers 404 (no eligible file of that committee).
+    # « Délibération » (the reviews stay secret from the chair, who is a reviewer too, until then):
+    # the chair's pages and buttons are refused in French (a redirect).
     "deliberation.show": CHAIR_PAGE,
     "deliberation.normalisation": CHAIR_PAGE,
     "deliberation.minutes": CHAIR_PAGE,
@@ -180,7 +180,7 @@ EXPECTED = {
     "deliberation.adopt_normalisation": CHAIR_ONLY,
     "deliberation.session": CHAIR_ONLY,
     "deliberation.validate": CHAIR_ONLY,
-    "deliberation.file": {**CHAIR_ONLY, "chair": "notfound"},
+    "deliberation.file": CHAIR_ONLY,
     # The managers' committee set-up.
     "committee_admin.index": MANAGER,
     "committee_admin.campaign": MANAGER,
