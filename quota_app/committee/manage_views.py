@@ -15,14 +15,7 @@ from ..extensions import db
 from ..permissions import role_required
 from ..viewhelpers import act, acting_user, page_of
 from . import services
-from .manage_forms import (
-    ActionForm,
-    ChairForm,
-    CommitteeForm,
-    ConflictForm,
-    DeactivateForm,
-    MemberForm,
-)
+from .manage_forms import ActionForm, ChairForm, CommitteeForm, ConflictForm, DeactivateForm, MemberForm
 
 bp = Blueprint("committee_admin", __name__)
 

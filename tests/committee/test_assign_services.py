@@ -5,13 +5,7 @@ from datetime import datetime, timedelta
 
 import factories
 import pytest
-from admin_helpers import (
-    committee_world,
-    events,
-    file_made_eligible_later,
-    live,
-    submit,
-)
+from admin_helpers import committee_world, events, file_made_eligible_later, live, submit
 
 from quota_app.campaigns import services as campaigns
 from quota_app.campaigns.models import Offer

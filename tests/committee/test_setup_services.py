@@ -7,13 +7,7 @@ import pytest
 from admin_helpers import committee_world, events, live, submit
 
 from quota_app.committee import services
-from quota_app.committee.models import (
-    Committee,
-    CommitteeMember,
-    ConflictOfInterest,
-    Deliberation,
-    Score,
-)
+from quota_app.committee.models import Committee, CommitteeMember, ConflictOfInterest, Deliberation, Score
 from quota_app.errors import NotAllowed, ValidationFailed
 
 
