@@ -58,7 +58,8 @@ def _check_version(obj, expected) -> None:
 def _check_phase(campaign: Campaign, allowed: tuple, what: str) -> None:
     if campaign.phase not in allowed:
         raise NotAllowed(
-            f"{what} ne peut plus être modifié(e) pendant la phase « {PHASE_LABELS[campaign.phase]} »."
+            f"Il n'est plus possible de modifier {what[0].lower()}{what[1:]} pendant la phase "
+            f"« {PHASE_LABELS[campaign.phase]} »."
         )
 
 
