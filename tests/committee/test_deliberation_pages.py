@@ -201,6 +201,14 @@ def test_the_campaign_export_lists_the_validated_rankings_for_managers(app, worl
     assert as_user(app, new_user(app, "amci")).get("/gestion/exports/classement.xlsx").status_code == 403
 
 
+def test_before_the_deliberation_the_home_page_offers_no_chairs_page(app, db):
+    world = deliberating_world(2, phase="review")
+    page = text(as_user(app, world.chair_id).get("/comite/"))
+    assert "Vos délibérations (président du comité)" in page and "Ouvrir la page de délibération" not in page
+    refused = as_user(app, world.chair_id).get(base(world))
+    assert refused.status_code == 302  # refused in French: the reviews are still secret
+
+
 def test_the_committee_home_shows_the_chairs_deliberations(app, world):
     from quota_app.committee.deliberating import chair_summaries
 
@@ -210,6 +218,7 @@ def test_the_committee_home_shows_the_chairs_deliberations(app, world):
     assert chair_summaries(user(world.member_user_ids[0])) == []
     page = text(as_user(app, world.chair_id).get("/comite/"))
     assert "Vos délibérations (président du comité)" in page and "Ouvrez la délibération." in page
+    assert "Ouvrir la page de délibération" in page
     assert "Vos délibérations" not in text(as_user(app, world.member_user_ids[0]).get("/comite/"))
     open_and_hold(world)
     validate(world)
