@@ -3,7 +3,7 @@
 members who signed the statement and declared their conflicts, and a manager.
 
     world = committee_world(files=6, members=3)
-    world.campaign, world.committee, world.members (CommitteeMember, chair first), world.files
+    world.campaign, world.committee, world.member_rows (CommitteeMember, chair first), world.files
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import factories
+import review_helpers
 
 
 def _db():
@@ -20,35 +21,16 @@ def _db():
 
 
 @dataclass
-class World:
-    campaign_id: int
-    committee_id: int
-    manager_id: int
-    file_ids: list[int]
+class World(review_helpers.World):
+    """review_helpers.World (campaign, committee, members as User / member_rows, files) and the
+    manager who sets the committee up."""
 
-    @property
-    def campaign(self):
-        from quota_app.campaigns.models import Campaign
-        return _db().session.get(Campaign, self.campaign_id)
-
-    @property
-    def committee(self):
-        from quota_app.committee.models import Committee
-        return _db().session.get(Committee, self.committee_id)
+    manager_id: int = 0
 
     @property
     def manager(self):
         from quota_app.auth.models import User
         return _db().session.get(User, self.manager_id)
-
-    @property
-    def members(self):
-        return factories.committee_members(self.committee, active=None)
-
-    @property
-    def files(self):
-        from quota_app.applications.models import Application
-        return [_db().session.get(Application, i) for i in self.file_ids]
 
 
 def committee_world(files: int = 6, members: int = 3, *, ready: bool = True, **campaign_overrides) -> World:
@@ -65,7 +47,8 @@ def committee_world(files: int = 6, members: int = 3, *, ready: bool = True, **c
             factories.make_ready(member)
     manager = factories.make_user("manager")
     _db().session.commit()
-    return World(campaign.id, committee.id, manager.id, [a.id for a in factories._files(campaign, "eligible")])
+    return World(campaign.id, committee.id, [m.user_id for m in current], [m.id for m in current],
+                 [a.id for a in factories._files(campaign, "eligible")], manager.id)
 
 
 IMPORT_HEADERS = ["Nom", "Prénom(s)", "Sexe", "Né(e) le", "Lieu de naissance", "NINA", "N° passeport",

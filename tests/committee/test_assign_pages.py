@@ -44,7 +44,7 @@ def test_blocking_members_are_listed_before_anything_is_assigned(client, db, man
     url = f"/gestion/comites/campagnes/{world.campaign_id}/attribuer"
     page = text(client.get(url))
     assert "L'attribution est bloquée" in page and "Confirmer l'attribution" not in page
-    for member in world.members:
+    for member in world.member_rows:
         assert (f"{services.member_name(member)} n'a pas encore signé la déclaration d'impartialité et de "
                 "confidentialité") in page
     page = text(client.post(url, data={}, follow_redirects=True))
@@ -92,7 +92,7 @@ def test_the_committee_page_shows_each_members_progress(client, db, manager):
     world = committee_world(files=3, members=3)
     manager(world)
     services.assign_files(world.manager, world.campaign)
-    submit(live(member=world.members[0])[0])
+    submit(live(member=world.member_rows[0])[0])
     db.session.commit()
     page = text(client.get(f"/gestion/comites/{world.committee_id}"))
     assert "1 soumise(s) sur 6" in page and "Sans leurs évaluateurs" in page

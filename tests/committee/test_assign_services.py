@@ -22,7 +22,7 @@ def rows(db):
 
 def loads(world):
     counts = Counter(a.member_id for a in live() if not a.is_third_review)
-    return [counts.get(m.id, 0) for m in world.members if m.active]
+    return [counts.get(m.id, 0) for m in world.member_rows if m.active]
 
 
 def test_assignment_gives_each_file_its_reviewers_balanced_with_codes_and_one_audit_event(db):
@@ -44,7 +44,7 @@ def test_assignment_gives_each_file_its_reviewers_balanced_with_codes_and_one_au
 
 def test_never_a_member_with_a_conflict(db):
     world = committee_world(files=6, members=3)
-    member = world.members[1]
+    member = world.member_rows[1]
     for application in world.files[:2]:
         services.record_conflict(world.manager, member, application, "Cousin du candidat")
     services.assign_files(world.manager, world.campaign)
@@ -91,7 +91,7 @@ def test_a_second_click_assigns_nothing_and_says_so(db):
 
 def test_members_who_have_not_signed_or_declared_are_listed_before_anything_is_assigned(db):
     world = committee_world(files=3, members=3, ready=False)
-    chair, member, third = world.members
+    chair, member, third = world.member_rows
     factories.make_ready(chair)
     from quota_app.committee import reviewing
     reviewing.sign_statement(db.session.get(type(world.manager), member.user_id), world.committee_id)
@@ -140,7 +140,7 @@ def test_too_few_members_is_said_in_french_and_nothing_is_written(db):
 def test_too_many_conflicts_on_a_file_names_the_file(db):
     world = committee_world(files=3, members=2)
     target = world.files[1]
-    services.record_conflict(world.manager, world.members[0], target, "Sa sœur")
+    services.record_conflict(world.manager, world.member_rows[0], target, "Sa sœur")
     with pytest.raises(AssignmentImpossible) as caught:
         services.assign_files(world.manager, world.campaign)
     assert caught.value.reasons == [
@@ -199,7 +199,7 @@ def test_third_review_goes_to_a_free_member_without_conflict_and_only_once(db):
     services.assign_files(world.manager, world.campaign)
     application = world.files[0]
     on_file = {a.member_id for a in live(application=application)}
-    free = [m for m in world.members if m.id not in on_file]
+    free = [m for m in world.member_rows if m.id not in on_file]
     services.record_conflict(world.manager, free[0], application, "Voisin")
     third = services.assign_third_review(application, world.committee)
     assert third.is_third_review and third.status == "pending" and third.member_id == free[1].id
@@ -258,7 +258,7 @@ def test_reminders_go_once_a_day_to_late_members_with_the_deadline(db):
     world = committee_world(files=2, members=3)
     world.committee.scoring_deadline = datetime(2026, 7, 15, 18, 0)
     services.assign_files(world.manager, world.campaign)
-    late_member = world.members[0]
+    late_member = world.member_rows[0]
     for assignment in live():
         if assignment.member_id != late_member.id:
             submit(assignment)
@@ -321,10 +321,10 @@ def test_the_guard_counts_no_withdrawn_review_and_asks_for_a_chair(db):
     services.assign_files(world.manager, world.campaign)
     for assignment in live():
         submit(assignment)
-    member = next(m for m in world.members if m.role != "chair" and live(member=m))
+    member = next(m for m in world.member_rows if m.role != "chair" and live(member=m))
     services.record_conflict(world.manager, member, live(member=member)[0].application, "Son neveu")
     assert reasons_to_deliberate(world) == ["1 évaluation(s) attribuée(s) ne sont pas encore notées."]
-    chair = world.members[0]
+    chair = world.member_rows[0]
     chair.role = "member"
     db.session.flush()
     assert "1 comité(s) n'ont pas de président pour ouvrir la délibération." in reasons_to_deliberate(world)

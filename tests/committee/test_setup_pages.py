@@ -45,7 +45,7 @@ def test_create_a_committee_with_french_errors_then_success(client, manager, db)
 
 def test_the_committee_page_shows_members_progress_and_actions(client, manager, world):
     page = text(client.get(f"/gestion/comites/{world.committee_id}"))
-    chair, member, _third = world.members
+    chair, member, _third = world.member_rows
     assert chair.user.full_name in page and "Président" in page and "Prêt" in page
     assert f"/gestion/comites/{world.committee_id}/membres/{member.id}/desactiver" in page
     assert f"/gestion/comites/{world.committee_id}/membres/{chair.id}/desactiver" not in page
@@ -65,7 +65,7 @@ def test_add_a_member_from_the_select_of_committee_accounts(client, manager, wor
 
 
 def test_change_the_chair_with_one_click(client, manager, world, db):
-    chair, member, _third = world.members
+    chair, member, _third = world.member_rows
     url = f"/gestion/comites/{world.committee_id}/president"
     page = text(client.post(url, data={"member_id": str(member.id)}, follow_redirects=True))
     assert "Le président du comité est changé." in page
@@ -82,7 +82,7 @@ def test_deactivation_asks_for_confirmation_then_a_second_click_changes_nothing(
 
     services.assign_files(world.manager, world.campaign)
     db.session.commit()
-    member = world.members[1]
+    member = world.member_rows[1]
     pending = len(live(member=member))
     url = f"/gestion/comites/{world.committee_id}/membres/{member.id}/desactiver"
     page = text(client.get(url))
@@ -100,7 +100,7 @@ def test_deactivation_asks_for_confirmation_then_a_second_click_changes_nothing(
 
 
 def test_deactivating_the_chair_is_refused_in_french(client, manager, world):
-    chair = world.members[0]
+    chair = world.member_rows[0]
     page = text(client.post(f"/gestion/comites/{world.committee_id}/membres/{chair.id}/desactiver",
                             data={"reason": "Départ"}, follow_redirects=True))
     assert "Le président ne peut pas être désactivé : désignez d'abord un autre président." in page
@@ -108,7 +108,7 @@ def test_deactivating_the_chair_is_refused_in_french(client, manager, world):
 
 
 def test_a_manager_records_a_conflict_by_reference(client, manager, world, db):
-    member, application = world.members[2], world.files[0]
+    member, application = world.member_rows[2], world.files[0]
     url = f"/gestion/comites/{world.committee_id}/conflits"
     page = text(client.post(url, data={"member_id": str(member.id), "reference": "MLI-0000-999999",
                                        "reason": "Parent"}))
@@ -136,3 +136,17 @@ def test_action_buttons_are_csrf_protected_forms(app, client, manager, world, mo
     assert events("committee.reminder") == []
     assert client.post(f"/gestion/comites/campagnes/{world.campaign_id}/attribuer", data={}).status_code in (200, 400)
     assert events("committee.assignment.run") == []
+
+
+def test_edit_the_committee_keeps_its_values_and_says_what_is_wrong(client, manager, world, db):
+    url = f"/gestion/comites/{world.committee_id}/modifier"
+    page = text(client.get(url))
+    assert 'value="Comité de sélection"' in page and "Toute la campagne (aucun secteur)" in page
+    page = text(client.post(url, data={"name": "Comité", "sector_id": "0", "scoring_deadline": "2020-01-01T10:00"}))
+    assert "La date limite de notation doit suivre la clôture des candidatures." in page
+    response = client.post(url, data={"name": "Comité national", "sector_id": "0", "scoring_deadline": "2026-08-01T18:00"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    committee = db.session.get(Committee, world.committee_id)
+    assert committee.name == "Comité national" and committee.scoring_deadline.hour == 18
+    assert "01/08/2026 18:00" in text(client.get(f"/gestion/comites/{world.committee_id}"))

@@ -107,7 +107,7 @@ def test_members_are_active_committee_accounts_once_each(db):
 
 def test_changing_the_chair_is_one_audited_action(db):
     world = committee_world(files=1, members=3)
-    chair, member, _other = world.members
+    chair, member, _other = world.member_rows
     services.set_chair(world.manager, world.committee, member)
     db.session.commit()
     assert (chair.role, member.role) == ("member", "chair")
@@ -125,7 +125,7 @@ def test_changing_the_chair_is_one_audited_action(db):
 def test_deactivation_moves_pending_files_and_keeps_submitted_reviews(db):
     world = committee_world(files=6, members=4)
     services.assign_files(world.manager, world.campaign)
-    leaving = world.members[1]
+    leaving = world.member_rows[1]
     held = live(member=leaving)
     submitted, pending = held[0], held[1:]
     submit(submitted, "14")
@@ -149,7 +149,7 @@ def test_deactivation_moves_pending_files_and_keeps_submitted_reviews(db):
 
 def test_deactivation_refusals_change_nothing(db):
     world = committee_world(files=2, members=3)
-    chair, member, _other = world.members
+    chair, member, _other = world.member_rows
     with pytest.raises(NotAllowed, match="désignez d'abord un autre président"):
         services.deactivate_member(world.manager, chair, "Motif")
     with pytest.raises(ValidationFailed):
@@ -168,7 +168,7 @@ def test_a_deactivated_members_third_review_goes_to_another(db):
     leaving = db.session.get(CommitteeMember, third.member_id)
     if leaving.role == "chair":
         services.set_chair(world.manager, world.committee,
-                           next(m for m in world.members if m.id != leaving.id))
+                           next(m for m in world.member_rows if m.id != leaving.id))
     moved = services.deactivate_member(world.manager, leaving, "Malade")
     assert third.status == "withdrawn"
     [(file_id, taker)] = moved.third_reviews
@@ -181,7 +181,7 @@ def test_a_deactivated_members_third_review_goes_to_another(db):
 
 def test_a_conflict_before_assignment_is_only_recorded(db):
     world = committee_world(files=2, members=3)
-    member, application = world.members[1], world.files[0]
+    member, application = world.member_rows[1], world.files[0]
     recorded = services.record_conflict(world.manager, member, application, "Son oncle")
     conflict = recorded.conflict
     assert recorded.withdrawn is None
@@ -199,7 +199,7 @@ def test_a_conflict_before_assignment_is_only_recorded(db):
 def test_a_conflict_after_assignment_withdraws_deletes_the_scores_and_reassigns(db):
     world = committee_world(files=4, members=3)
     services.assign_files(world.manager, world.campaign)
-    member = world.members[2]
+    member = world.member_rows[2]
     assignment = live(member=member)[0]
     application = assignment.application
     submit(assignment, "11")  # even a submitted review of a conflicted member must not count
@@ -222,7 +222,7 @@ def test_a_conflict_after_assignment_withdraws_deletes_the_scores_and_reassigns(
 def test_withdraw_for_conflict_is_what_the_members_side_calls(db):
     world = committee_world(files=2, members=2)
     services.assign_files(world.manager, world.campaign)
-    member = world.members[1]
+    member = world.member_rows[1]
     application = live(member=member)[0].application
     db.session.add(ConflictOfInterest(member_id=member.id, application_id=application.id, source="member",
                                       reason="Ma cousine", declared_by_id=member.user_id))
@@ -255,7 +255,7 @@ def test_a_validated_deliberation_locks_every_write_of_the_set_up(db):
     db.session.add(Deliberation(committee_id=world.committee_id, status="validated"))
     db.session.flush()
     committee = db.session.get(Committee, world.committee_id)
-    chair, member, other = world.members
+    chair, member, other = world.member_rows
     calls = [
         lambda: services.update_committee(world.manager, committee, "Autre nom"),
         lambda: services.add_member(world.manager, committee, factories.make_user("committee")),
