@@ -90,8 +90,15 @@ def is_locked(committee_id: int) -> bool:
 
 
 def ensure_open(committee_id: int) -> None:
-    """Every write of a score, a review, an assignment or an adjustment calls this first."""
-    if is_locked(committee_id):
+    """Every write of a score, a review, an assignment or an adjustment calls this first.
+
+    The deliberation's row is read with a share lock (FOR SHARE on PostgreSQL; SQLite has one
+    writer at a time anyway): a validation, which updates that row, waits for the writes that
+    passed this check to commit, and a write that comes after it waits for the validation and
+    then reads it validated."""
+    status = db.session.scalar(select(Deliberation.status).where(Deliberation.committee_id == committee_id)
+                               .with_for_update(read=True))
+    if status == "validated":
         raise NotAllowed(LOCKED)
 
 
