@@ -712,6 +712,8 @@ def _blockers(campaign: Campaign, committees: list[Committee]) -> list[str]:
     for committee in committees:
         if access.is_locked(committee.id):
             reasons.append(f"Comité « {committee.name} » : {access.LOCKED}")
+        if not _has_eligible_files(committee, committees):
+            continue  # nothing to assign there: its members hold nobody up
         for member in committee_members(committee):
             if not member.active or is_ready(member):
                 continue
@@ -726,6 +728,11 @@ def _blockers(campaign: Campaign, committees: list[Committee]) -> list[str]:
         reasons.append(f"{unclaimed} dossier(s) recevable(s) ne relèvent d'aucun comité : créez un comité pour "
                        "leur secteur ou un comité pour toute la campagne.")
     return reasons
+
+
+def _has_eligible_files(committee: Committee, committees: list[Committee]) -> bool:
+    return db.session.scalar(select(Application.id).where(
+        in_charge_condition(committee, committees), Application.status == "eligible").limit(1)) is not None
 
 
 def _facts():

@@ -330,3 +330,17 @@ def test_the_guard_counts_no_withdrawn_review_and_asks_for_a_chair(db):
     assert "1 comité(s) n'ont pas de président pour ouvrir la délibération." in reasons_to_deliberate(world)
     with pytest.raises(InvalidTransition):
         campaigns.transition(world.campaign, "deliberation", world.manager, world.campaign.closes_at)
+
+
+def test_a_committee_with_no_file_to_assign_does_not_hold_the_others_up(db):
+    """A sector committee set up before any file of its sector is eligible: its unsigned member
+    blocks nothing; the committee that has files gets them."""
+    from quota_app.reference.models import Sector
+
+    world = committee_world(files=3, members=3)
+    empty = Sector(code="VIDE", name="Secteur sans dossier")
+    db.session.add(empty)
+    db.session.flush()
+    idle = factories.make_committee(world.campaign, members=1, chair=False, sector=empty, ready=False)
+    assert services.assign_files(world.manager, world.campaign).new == 6
+    assert [r for r in rows(db) if r.member.committee_id == idle.id] == []
