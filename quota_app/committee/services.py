@@ -981,12 +981,13 @@ def _deadline_text(committee: Committee) -> str:
 
 
 def send_reminders(actor, committee: Committee, now: datetime | None = None) -> ReminderResult:
-    """One e-mail to each active member who has pending files, once a day at most."""
+    """One e-mail to each active member who holds the committee up (pending files, or the
+    statement or the declaration of conflicts not done yet), once a day at most."""
     access.ensure_open(committee.id)
     now = now or utcnow()
-    late = [p for p in member_progress(committee) if p.member.active and p.pending > 0]
+    late = [p for p in member_progress(committee) if p.member.active and (p.pending > 0 or not is_ready(p.member))]
     if not late:
-        raise NotAllowed("Aucun membre n'a de dossier en attente de notation : aucun rappel n'a été envoyé.")
+        raise NotAllowed("Aucun membre n'a de déclaration ni de dossier en attente : aucun rappel n'a été envoyé.")
     day = datetime.combine(now.date(), time.min)
     reminded = set(db.session.scalars(select(AuditEvent.object_id).where(
         AuditEvent.action == "committee.reminder", AuditEvent.object_type == CommitteeMember.__tablename__,
@@ -1000,13 +1001,18 @@ def send_reminders(actor, committee: Committee, now: datetime | None = None) -> 
     deadline = _deadline_text(committee)
     for progress in due:
         user = progress.member.user
+        if progress.pending > 0:
+            task = f"Il vous reste {progress.pending} dossier(s) à noter"
+            subject = f"Rappel : {progress.pending} dossier(s) à noter – {committee.name}"
+        else:
+            task = ("Avant que les dossiers vous soient attribués, signez la déclaration d'impartialité et "
+                    "de confidentialité et déclarez vos conflits d'intérêts")
+            subject = f"Rappel : déclaration à faire – {committee.name}"
         body = (f"Bonjour {progress.name},\n\n"
-                f"Il vous reste {progress.pending} dossier(s) à noter pour le « {committee.name} » "
-                f"(campagne « {campaign.title} »).\n{deadline}\n\n"
-                "Connectez-vous à l'application Quota, rubrique « Mes dossiers à noter », pour les noter.\n\n"
+                f"{task} pour le « {committee.name} » (campagne « {campaign.title} »).\n{deadline}\n\n"
+                "Connectez-vous à l'application Quota, rubrique « Mes dossiers à noter ».\n\n"
                 "La Direction Nationale de la Formation Professionnelle")
-        send_email(user.email, f"Rappel : {progress.pending} dossier(s) à noter – {committee.name}", body,
-                   user_id=user.id)
+        send_email(user.email, subject, body, user_id=user.id)
         _record_reminder(actor, committee, progress, now)
     return ReminderResult([p.name for p in due], [p.name for p in already])
 

@@ -280,9 +280,18 @@ def test_reminders_go_once_a_day_to_late_members_with_the_deadline(db):
 
 def test_no_reminder_without_late_members(db):
     world = committee_world(files=1, members=2)
-    with pytest.raises(NotAllowed, match="Aucun membre n'a de dossier en attente"):
+    with pytest.raises(NotAllowed, match="Aucun membre n'a de déclaration ni de dossier en attente"):
         services.send_reminders(world.manager, world.committee)
     assert events("committee.reminder") == []
+
+
+def test_members_who_have_not_signed_or_declared_are_reminded_before_assignment(db):
+    world = committee_world(files=2, members=2, ready=False)
+    result = services.send_reminders(world.manager, world.committee)
+    db.session.commit()
+    assert len(result.sent) == 2
+    assert all("déclarez vos conflits d'intérêts" in m.body and "déclaration à faire" in m.subject
+               for m in reminders(db))
 
 
 # --- the phase guard « évaluation → délibération » ------------------------------------------
