@@ -11,9 +11,9 @@ def register_features(app) -> None:
     from .amci import io as amci_io
     from .applications import io as applications_io
     from .auth import hooks as auth_hooks, lookups as auth_lookups
-    from .applications import facts as application_facts
+    from .applications import facts as application_facts, hooks as application_hooks
     from .campaigns import io as campaigns_io, selection, stages
-    from .committee import deliberating, facts as committee_facts, io as committee_io
+    from .committee import deliberating, facts as committee_facts, io as committee_io, services as committee_services
     from .dashboard import io as dashboard_io
     from .exports.registry import register_export
     from .imports.registry import register_import
@@ -39,6 +39,7 @@ def register_features(app) -> None:
     app.jinja_env.globals.update(tie_rule_text=deliberating.tie_rule_description)
 
     auth_hooks.applicant_account_hooks.register("applicant", application_facts.add_applicant)
+    application_hooks.withdrawal_hooks.register("committee", committee_services.withdraw_for_applicant)
     stages.phase_facts.register("applications", application_facts.phase_facts)
     stages.phase_facts.register("committee", committee_facts.phase_facts)
     stages.phase_facts.register("placement", seats.phase_facts)

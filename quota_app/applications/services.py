@@ -19,6 +19,7 @@ from ..reference.models import Diploma, Level, Programme, Region, Series
 from ..timeutil import utcnow
 from .. import identity
 from . import eligibility, filetypes, storage
+from .hooks import application_withdrawn
 from . import status as status_machine
 from .models import MAX_CHOICES, SEXES, Applicant, Application, ApplicationChoice, ApplicationDocument, ReferenceCounter
 
@@ -509,6 +510,7 @@ def withdraw(user, application: Application, now: datetime | None = None) -> Non
         raise InvalidTransition("Il n'est plus possible de retirer ce dossier : la délibération a commencé.")
     application.transition_to("withdrawn", user, "applicant", action="application.withdraw")
     application.withdrawn_at = now or utcnow()
+    application_withdrawn(user, application, application.withdrawn_at)
 
 
 TIMELINE = (("draft", _l("Brouillon")), ("submitted", _l("Soumis")), ("eligible", _l("Recevabilité")),

@@ -615,6 +615,17 @@ def _fill_gaps(actor, committee: Committee, now: datetime, reason: str) -> Reass
     return done
 
 
+APPLICANT_WITHDREW = "Dossier retiré par le candidat"
+
+
+def withdraw_for_applicant(actor, application: Application, now: datetime) -> None:
+    """The applicant withdrew the file (applications/hooks.py): its pending reviews are withdrawn,
+    so that nobody scores it and no reminder asks for it; submitted reviews stay on record."""
+    rows = list(db.session.scalars(select(ReviewAssignment).where(
+        ReviewAssignment.application_id == application.id, ReviewAssignment.status == "pending")))
+    _withdraw_rows(actor, rows, APPLICANT_WITHDREW, now, application.campaign_id)
+
+
 def _withdraw_rows(actor, rows: list[ReviewAssignment], reason: str, now: datetime, campaign_id: int) -> None:
     """Withdraw assignments: status, time and reason set, their scores deleted, one audit event each."""
     if not rows:

@@ -353,3 +353,20 @@ def test_a_committee_with_no_file_to_assign_does_not_hold_the_others_up(db):
     idle = factories.make_committee(world.campaign, members=1, chair=False, sector=empty, ready=False)
     assert services.assign_files(world.manager, world.campaign).new == 6
     assert [r for r in rows(db) if r.member.committee_id == idle.id] == []
+
+
+def test_a_file_withdrawn_by_its_applicant_leaves_its_reviewers(db):
+    """The applicant withdraws before the deliberation: nobody is left asked to score the file."""
+    from quota_app.applications import services as applications
+    from quota_app.applications.models import Application
+
+    world = committee_world(files=2, members=3)
+    services.assign_files(world.manager, world.campaign)
+    db.session.commit()
+    application = db.session.get(Application, live()[0].application_id)
+    applications.withdraw(application.applicant.user, application)
+    db.session.commit()
+    assert application.status == "withdrawn" and live(application=application) == []
+    withdrawn = [e for e in events("committee.assignment.withdraw") if e.after["application_id"] == application.id]
+    assert len(withdrawn) == 2 and {e.reason for e in withdrawn} == {services.APPLICANT_WITHDREW}
+    assert all(p.pending <= 1 for p in services.member_progress(world.committee))
