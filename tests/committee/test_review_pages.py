@@ -56,6 +56,12 @@ def test_home_says_what_to_do_now(client, login, db):
     assert "1 dossier(s) à noter" in page
     assert "15/07/2026" in page  # the deadline
 
+    from review_helpers import validate_deliberation
+    validate_deliberation(world.committee_id)
+    page = _html(client.get("/comite/"))
+    assert "Rien à faire pour ce comité." in page  # the deliberation is validated: no stale to-do
+    assert "dossier(s) à noter" not in page and "Noter hors ligne" not in page
+
 
 def test_conflicts_declaration_lists_search_declare_remove_and_finish(client, login, db):
     world = review_world(n_files=3, n_members=2, blind=True, declared=False)
