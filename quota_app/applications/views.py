@@ -12,7 +12,6 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 
 from .. import viewhelpers
 from ..campaigns.selection import open_campaigns, published_campaign
-from ..errors import ValidationFailed
 from ..permissions import role_required
 from ..registry import lookup
 from ..timeutil import utcnow

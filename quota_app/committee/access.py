@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from ..applications.models import Application, ApplicationChoice
 from ..campaigns.models import Offer
@@ -48,36 +48,34 @@ def chair_membership(user, committee_id) -> CommitteeMember:
     return found
 
 
-def committee_in_charge(campaign_id: int, sector_id: int | None) -> Committee | None:
-    """The committee of the file's sector if the campaign has one, else its campaign-wide one."""
-    committees = list(db.session.scalars(select(Committee).where(Committee.campaign_id == campaign_id)))
-    by_sector = {c.sector_id: c for c in committees}
-    return by_sector.get(sector_id) or by_sector.get(None)
+def first_sector():
+    """The sector of the file's first choice (a scalar subquery correlated to Application)."""
+    return (select(Programme.sector_id).join(Offer, Offer.programme_id == Programme.id)
+            .join(ApplicationChoice, ApplicationChoice.offer_id == Offer.id)
+            .where(ApplicationChoice.application_id == Application.id, ApplicationChoice.rank == 1)
+            .correlate(Application).scalar_subquery())
 
 
-def first_choice_sectors(campaign_id: int) -> dict[int, int | None]:
-    """application id -> sector of its first choice (None without choice), for the campaign."""
-    rows = db.session.execute(
-        select(ApplicationChoice.application_id, Programme.sector_id)
-        .join(Offer, Offer.id == ApplicationChoice.offer_id)
-        .join(Programme, Programme.id == Offer.programme_id)
-        .join(Application, Application.id == ApplicationChoice.application_id)
-        .where(Application.campaign_id == campaign_id, ApplicationChoice.rank == 1))
-    return dict(rows.all())
+def in_charge_condition(committee: Committee, committees: list[Committee] | None = None):
+    """The SQL condition on Application of the files this committee is in charge of: those whose
+    first choice is in its sector; for the campaign-wide committee, the others (a campaign's
+    only committee takes every file)."""
+    if committees is None:
+        committees = list(db.session.scalars(select(Committee).where(Committee.campaign_id == committee.campaign_id)))
+    base = Application.campaign_id == committee.campaign_id
+    if len(committees) <= 1:
+        return base
+    sector = first_sector()
+    if committee.sector_id is not None:
+        return and_(base, sector == committee.sector_id)
+    claimed = [c.sector_id for c in committees if c.sector_id is not None]
+    return and_(base, or_(sector.is_(None), sector.not_in(claimed)))
 
 
 def files_in_charge(committee: Committee, statuses=("eligible",)) -> list[int]:
     """The ids of the campaign's files in those statuses that this committee is in charge of."""
-    ids = list(db.session.scalars(select(Application.id).where(
-        Application.campaign_id == committee.campaign_id, Application.status.in_(statuses))
-        .order_by(Application.id)))
-    committees = list(db.session.scalars(select(Committee).where(Committee.campaign_id == committee.campaign_id)))
-    if len(committees) == 1:
-        return ids
-    sectors = first_choice_sectors(committee.campaign_id)
-    by_sector = {c.sector_id: c.id for c in committees}
-    fallback = by_sector.get(None)
-    return [i for i in ids if by_sector.get(sectors.get(i), fallback) == committee.id]
+    return list(db.session.scalars(select(Application.id).where(
+        in_charge_condition(committee), Application.status.in_(statuses)).order_by(Application.id)))
 
 
 def deliberation_of(committee_id: int) -> Deliberation | None:

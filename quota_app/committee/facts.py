@@ -74,7 +74,7 @@ def files_without_committee(campaign_id: int) -> int:
     """Eligible files that no committee is in charge of: with several committees and none for
     the whole campaign, those whose first choice's sector has no committee of its own (the
     campaign's only committee takes every file, as access.files_in_charge says)."""
-    from .services import first_sector
+    from .access import first_sector
 
     sectors = list(db.session.scalars(select(Committee.sector_id).where(Committee.campaign_id == campaign_id)))
     if len(sectors) <= 1 or None in sectors:

@@ -36,7 +36,8 @@ from ..timeutil import utcnow
 from . import access
 from .models import Committee, CommitteeMember, ConflictOfInterest, EvaluationResult, ReviewAssignment, Score
 from .scoring import CriterionSpec, ScoreSheet, check_gap, fr_number, prefill_scores, validate_scores
-from .services import assign_third_review, in_charge_condition, withdraw_for_conflict
+from .access import in_charge_condition
+from .services import assign_third_review, withdraw_for_conflict
 
 # The documents that show who the candidate is (document type codes, seed/reference.py): never
 # offered in blind mode. Every other document stays, with a note that it may show the name.
@@ -153,7 +154,7 @@ def sign_statement(actor, committee_id, *, now: datetime | None = None) -> Commi
 
 def _in_charge(committee: Committee) -> list:
     """The conditions on Application for the eligible files this committee is in charge of
-    (services.in_charge_condition: the same rule as access.files_in_charge, as SQL)."""
+    (access.in_charge_condition, the rule access.files_in_charge applies)."""
     return [in_charge_condition(committee), Application.status == "eligible"]
 
 

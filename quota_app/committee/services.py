@@ -66,21 +66,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, time
 
-from sqlalchemy import String, and_, any_, bindparam, delete, func, insert, or_, select, text
+from sqlalchemy import String, and_, any_, bindparam, delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from ..applications.models import Application, ApplicationChoice
+from ..applications.models import Application
 from ..audit.models import AuditEvent
 from ..audit.services import record, snapshot
 from ..auth.models import User
-from ..campaigns.models import PHASE_LABELS, Campaign, Offer
+from ..campaigns.models import PHASE_LABELS, Campaign
 from ..errors import NotAllowed, NotFound, ValidationFailed
 from ..extensions import db
 from ..notifications.services import send_email
-from ..reference.models import Programme, Sector
+from ..reference.models import Sector
 from ..screening.search import text_search
 from ..timeutil import utcnow
 from . import access
+from .access import in_charge_condition
 from .assignment import (
     WITHDRAWN_CONFLICT, AssignmentImpossible, AssignmentPlan, Held, pick_third_reviewer, plan_assignments,
 )
@@ -860,28 +861,6 @@ def assign_third_review(application: Application, committee: Committee) -> Revie
 
 
 # --- progress -------------------------------------------------------------------------------
-
-def in_charge_condition(committee: Committee, committees: list[Committee] | None = None):
-    """The SQL condition on Application of the files this committee is in charge of (the same
-    rule as access.files_in_charge: the first choice's sector, else the campaign-wide one)."""
-    committees = committees if committees is not None else campaign_committees(committee.campaign_id)
-    base = Application.campaign_id == committee.campaign_id
-    if len(committees) <= 1:
-        return base
-    sector = first_sector()
-    if committee.sector_id is not None:
-        return and_(base, sector == committee.sector_id)
-    claimed = [c.sector_id for c in committees if c.sector_id is not None]
-    return and_(base, or_(sector.is_(None), sector.not_in(claimed)))
-
-
-def first_sector():
-    """The sector of the file's first choice (a scalar subquery correlated to Application)."""
-    return (select(Programme.sector_id).join(Offer, Offer.programme_id == Programme.id)
-            .join(ApplicationChoice, ApplicationChoice.offer_id == Offer.id)
-            .where(ApplicationChoice.application_id == Application.id, ApplicationChoice.rank == 1)
-            .correlate(Application).scalar_subquery())
-
 
 def committee_summary(committee: Committee):
     """The committee's review facts (files, reviews missing, pending, flagged): facts.ReviewFacts."""
