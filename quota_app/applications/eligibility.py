@@ -120,6 +120,24 @@ def offers_allowed(
     return [level.code for level in opened]
 
 
+def eligible_for_level(applicant: ApplicantFacts, level: LevelFacts, campaign: CampaignFacts) -> bool:
+    """Whether a choice of this level is open to the applicant: the same rules as check_age,
+    check_diploma_for_choice and check_series, without their messages (the placement asks it
+    for every choice of every candidate)."""
+    if applicant.diploma_rank is None or applicant.diploma_rank < level.min_diploma_rank:
+        return False
+    if applicant.birth_date is None:
+        return False
+    min_age, max_age = age_bounds_for(level, campaign)
+    if min_age is not None or max_age is not None:
+        age = age_on(applicant.birth_date, campaign.reference_date)
+        if (max_age is not None and age > max_age) or (min_age is not None and age < min_age):
+            return False
+    if campaign.allowed_series and applicant.diploma_has_series:
+        return applicant.series_code in campaign.allowed_series
+    return True
+
+
 def is_eligible(checks: Iterable[Check]) -> bool:
     return all(check.ok for check in checks)
 

@@ -498,9 +498,19 @@ def submit(user, application: Application, now: datetime | None = None) -> bool:
     return True
 
 
+# Once the placements are published, a file with a result may still be withdrawn: its seat,
+# or its places on the waiting lists, go to the next candidates.
+AFTER_PUBLICATION_PHASES = ("published",)
+AFTER_PUBLICATION_STATUSES = ("placed", "accepted", "waiting_list", "not_selected")
+
+
 def can_withdraw(application: Application) -> bool:
-    return (application.status in WITHDRAWABLE_STATUSES
-            and application.campaign.phase in WITHDRAW_PHASES + (("draft",) if application.status == "draft" else ()))
+    if application.status not in WITHDRAWABLE_STATUSES:
+        return False
+    phase = application.campaign.phase
+    if application.status in AFTER_PUBLICATION_STATUSES:
+        return phase in AFTER_PUBLICATION_PHASES
+    return phase in WITHDRAW_PHASES + (("draft",) if application.status == "draft" else ())
 
 
 def withdraw(user, application: Application, now: datetime | None = None) -> None:

@@ -82,6 +82,14 @@ MOVES: tuple[Move, ...] = tuple([
     *_moves("evaluated", ("placed", "waiting_list", "not_selected"), {"system"},
             "l'affectation place les candidats selon leur rang et les places"),
     *_moves("waiting_list", "placed", {"system"}, "une place libérée va au premier de la liste d'attente"),
+    *_moves("placed", "waiting_list", {"applicant", "system"},
+            "le candidat refuse la place proposée (ou la laisse expirer) et reste sur la liste d'attente "
+            "de choix qu'il préfère"),
+    *_moves("waiting_list", "declined", {"applicant"}, "le candidat renonce à ses listes d'attente"),
+    # After the publication the service lets an applicant withdraw their file: the seat they
+    # hold goes to the waiting list.
+    *_moves(("placed", "accepted", "waiting_list", "not_selected"), "withdrawn", {"applicant"},
+            "le candidat retire son dossier après la publication des affectations"),
     *_moves("placed", "accepted", {"applicant"}, "le candidat accepte la place proposée"),
     *_moves("placed", "declined", {"applicant", "system"},
             "le candidat refuse la place, ou la date limite passe sans réponse (le silence vaut désistement)"),

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..modelutil import Timestamps, one_of
+from ..timeutil import utcnow
 
 # The guarded phases, in order.
 PHASES = (
@@ -71,7 +72,10 @@ class Campaign(Timestamps, db.Model):
                                                 server_default="diploma_average,submitted_at,reference")
     # Quorum of a deliberation: strictly more than this share of the committee's active members.
     quorum_percent: Mapped[int] = mapped_column(Integer, nullable=False, default=50, server_default="50")
+    # The answer deadline of the placements published in round 1, and how long a candidate
+    # offered a seat from a waiting list has to answer.
     decision_deadline: Mapped[datetime | None] = mapped_column(DateTime)
+    waiting_list_answer_hours: Mapped[int] = mapped_column(Integer, nullable=False, default=72, server_default="72")
     reference_prefix: Mapped[str] = mapped_column(String(10), nullable=False, default="MLI")
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
@@ -168,3 +172,28 @@ class Offer(Timestamps, db.Model):
     establishment = relationship("Establishment")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class OfferSeatChange(db.Model):
+    """The offer's seat ledger: a change of its seats once the placements are published (OFPPT
+    adds places, or withdraws some), with who, when, why, before and after."""
+
+    __tablename__ = "offer_seat_changes"
+    __table_args__ = (
+        CheckConstraint("seats_after >= 0 AND reserved_after >= 0 AND reserved_after <= seats_after",
+                        name="seats_after_valid"),
+        CheckConstraint("length(reason) > 0", name="reason_given"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), nullable=False, index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), nullable=False, index=True)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    seats_before: Mapped[int] = mapped_column(Integer, nullable=False)
+    seats_after: Mapped[int] = mapped_column(Integer, nullable=False)
+    reserved_before: Mapped[int] = mapped_column(Integer, nullable=False)
+    reserved_after: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    changed_by = relationship("User")

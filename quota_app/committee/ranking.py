@@ -460,3 +460,9 @@ def _canonical(rows: Iterable, context: Mapping[str, str] | None) -> bytes:
 def ranking_digest(rows: Iterable, context: Mapping[str, str] | None = None) -> str:
     """SHA-256 (hex) of the canonical serialisation."""
     return hashlib.sha256(canonical_ranking(rows, context)).hexdigest()
+
+
+def order(finals_milli: Sequence[int], candidates: Sequence[Candidate], tie_rule: TieRule) -> list[int]:
+    """Candidate indexes in the order of one common ranking: higher final score (integer
+    thousandths) first, then the tie rule. What the placement uses across committees."""
+    return _order(list(finals_milli), tie_rule, _columns(candidates, tie_rule))[0]

@@ -57,7 +57,8 @@ _declared: dict[str, Task] = {}
 
 
 def task(**options) -> Callable[[Callable], Task]:
-    """Declares a task (huey options: retries, retry_delay, retry_backoff, priority, expires...)."""
+    """Declares a task (huey options: retries, retry_delay, retry_backoff, priority, expires...;
+    periodic=huey.crontab(...) for one the worker runs on a schedule)."""
 
     def declare(fn: Callable) -> Task:
         declared = Task(fn, options)
@@ -79,7 +80,12 @@ class TaskQueue:
         """The huey wrapper of a task (registered here on first use if it was declared late)."""
         wrapper = self._wrappers.get(declared.name)
         if wrapper is None:
-            wrapper = self._wrappers[declared.name] = self.huey.task(**declared.options)(self._body(declared))
+            options = dict(declared.options)
+            schedule = options.pop("periodic", None)
+            # A periodic task (task(periodic=crontab(...))) runs on its schedule in the worker.
+            register = self.huey.periodic_task(schedule, **options) if schedule is not None \
+                else self.huey.task(**options)
+            wrapper = self._wrappers[declared.name] = register(self._body(declared))
         return wrapper
 
     def register_declared(self) -> list[str]:
