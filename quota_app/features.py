@@ -17,7 +17,7 @@ def register_features(app) -> None:
     from .dashboard import io as dashboard_io
     from .exports.registry import register_export
     from .imports.registry import register_import
-    from .placement import seats, services as placement_services
+    from .placement import publication, seats, services as placement_services, tasks as placement_tasks  # noqa: F401 (its tasks)
     from .registry import lookups
 
     for kind in (applications_io.IMPORT, campaigns_io.IMPORT, amci_io.IMPORT, committee_io.IMPORT):
@@ -40,6 +40,8 @@ def register_features(app) -> None:
 
     auth_hooks.applicant_account_hooks.register("applicant", application_facts.add_applicant)
     application_hooks.withdrawal_hooks.register("committee", committee_services.withdraw_for_applicant)
+    application_hooks.withdrawal_hooks.register("placement", placement_services.withdraw_for_applicant)
+    stages.phase_actions.register("placement", publication.on_phase)
     stages.phase_facts.register("applications", application_facts.phase_facts)
     stages.phase_facts.register("committee", committee_facts.phase_facts)
     stages.phase_facts.register("placement", seats.phase_facts)

@@ -91,7 +91,7 @@ def campaign_data(**overrides) -> dict:
         title="Quota annuel 2026-2027", code="QUOTA-2026", year=2026, kind="quota",
         reference_date=date(2026, 9, 1), opens_at=NOW + timedelta(days=1), closes_at=NOW + timedelta(days=30),
         announced_quota=10, reviewers_per_file=2, score_gap_threshold=Decimal("4"), blind_review=False,
-        normalise_scores=False, decision_deadline=None,
+        normalise_scores=False, decision_deadline=NOW + timedelta(days=60),
     )
     values.update(overrides)
     return values
@@ -205,34 +205,22 @@ def _before_deliberation(campaign, actor) -> None:
 
 
 def _before_publication(campaign, actor) -> None:
-    """The chair validates the deliberation (stand-in rows until committee/services.py), which
-    makes every eligible file evaluated (through the status machine)."""
-    from quota_app.committee.models import Deliberation
+    """The chair validates the deliberation (stand-in rows until a factory deliberates through
+    committee/deliberating.py), which makes every eligible file evaluated (through the status
+    machine) with its final score; the publication itself is the real one (placement/publication.py,
+    the phase's action)."""
+    from quota_app.committee.models import Deliberation, EvaluationResult
 
     db = _db()
     committee = _campaign_committee(campaign)
     _member, chair = _chair(committee)
     db.session.add(Deliberation(committee_id=committee.id, status="validated", validated_by_id=chair.id,
                                 validated_at=campaign.closes_at, held_on=campaign.closes_at))
-    for application in _files(campaign, "eligible"):
+    for rank, application in enumerate(_files(campaign, "eligible"), 1):
         evaluate(application, chair)
-    db.session.flush()
-
-
-def _after_publication(campaign, actor) -> None:
-    """Stand-in until placement/services.py: the published allocation places the evaluated
-    files on their first choice while seats remain, the others on its waiting list."""
-    from quota_app.campaigns.models import Offer
-
-    db = _db()
-    round_ = _allocation_round(campaign)
-    for application in _files(campaign, "evaluated"):
-        offer = db.session.get(Offer, application.choices[0].offer_id)
-        taken = len(_placements(offer))
-        if taken < offer.seats:
-            place(application, round_=round_)
-        else:
-            allocate(application, "waiting_list")
+        db.session.add(EvaluationResult(application_id=application.id, campaign_id=campaign.id,
+                                        committee_id=committee.id, mean_score=Decimal("12.5"),
+                                        final_score=Decimal("12.5"), rank=rank))
     db.session.flush()
 
 
@@ -240,7 +228,7 @@ def _after_publication(campaign, actor) -> None:
 PHASE_STEPS = {
     "review": (_before_review, None),
     "deliberation": (_before_deliberation, None),
-    "published": (_before_publication, _after_publication),
+    "published": (_before_publication, None),
 }
 
 
@@ -454,16 +442,21 @@ def _placements(offer) -> list:
 
 
 def place(application, round_=None, deadline: datetime | None = None):
-    """Stand-in until placement/services.py: the file is placed on its first choice and
-    offered the seat (a Placement waiting for the applicant's answer)."""
+    """Stand-in for a file of a campaign that stays open (make_application("placed")): the file
+    is placed on its first choice, on the next free numbered seat, and offered it (a Placement
+    waiting for the applicant's answer). A published campaign's files are placed by the real
+    publication (make_campaign("published", files=...))."""
     from quota_app.placement.models import Placement
 
     db = _db()
     round_ = round_ or _allocation_round(application.campaign)
     choice = application.choices[0]
     allocate(application, "placed")
+    numbers = {p.seat_number for p in _placements(db.session.get(type(choice.offer), choice.offer_id))
+               if p.seat_kind == "open"}
     placement = Placement(application_id=application.id, offer_id=choice.offer_id, round_id=round_.id,
-                          choice_rank=choice.rank, status="offered", deadline=deadline)
+                          choice_rank=choice.rank, status="offered", deadline=deadline,
+                          seat_number=next(n for n in itertools.count(1) if n not in numbers))
     db.session.add(placement)
     db.session.flush()
     return placement
@@ -477,7 +470,16 @@ def live_placement(application):
 def _answer(answer: str):
     def step(application, ctx) -> None:
         from quota_app.placement import services
-        services.answer(_owner(application), live_placement(application), answer)
+        placement = live_placement(application)
+        if application.campaign.phase in services.ANSWER_PHASES:
+            services.answer(_owner(application), placement, answer, now=application.campaign.closes_at)
+            return
+        # Stand-in for a file of a campaign that stays open: the answer as the service records it.
+        status = services.ANSWERS[answer]
+        application.transition_to(status, _owner(application), "applicant", action=f"placement.{answer}",
+                                  subject=placement)
+        placement.status = status
+        placement.decided_at = application.campaign.closes_at
     return step
 
 

@@ -45,6 +45,8 @@ class CampaignFacts:
     flagged_without_third: int = 0
     committees_without_chair: int = 0
     deliberation_validated: bool = False
+    # The answer deadline of the placements published in round 1.
+    decision_deadline: datetime | None = None
     placements_published: bool = False
 
     def count(self, status: str) -> int:
@@ -135,9 +137,16 @@ def _to_deliberation(f: CampaignFacts) -> list[str]:
 
 
 def _to_published(f: CampaignFacts) -> list[str]:
+    reasons = []
     if not f.deliberation_validated:
-        return ["La délibération n'a pas été validée par le président du comité."]
-    return []
+        reasons.append("La délibération n'a pas été validée par le président du comité.")
+    if f.decision_deadline is None:
+        reasons.append("La date limite de réponse des candidats affectés n'est pas fixée (paramètres de la "
+                       "campagne).")
+    elif f.decision_deadline <= f.now:
+        reasons.append(f"La date limite de réponse des candidats affectés ({_fmt(f.decision_deadline)}) est "
+                       "déjà passée.")
+    return reasons
 
 
 def _to_closed(f: CampaignFacts) -> list[str]:

@@ -148,6 +148,41 @@ def update_campaign(actor, campaign: Campaign, data: dict, expected_version=None
     return campaign
 
 
+# The answer settings stay open until the placements are published (the round-1 deadline) or
+# closed (the delay of an offer made from a waiting list).
+DEADLINE_PHASES = ("draft", "open", "screening", "review", "deliberation")
+ANSWER_DELAY_PHASES = DEADLINE_PHASES + ("published",)
+MAX_ANSWER_HOURS = 24 * 30
+
+
+def set_answer_settings(actor, campaign: Campaign, decision_deadline, answer_hours, now: datetime,
+                        expected_version=None) -> Campaign:
+    """The round-1 answer deadline and the answer delay (hours) of an offer from a waiting list."""
+    _check_version(campaign, expected_version)
+    _check_phase(campaign, ANSWER_DELAY_PHASES, "Le délai de réponse")
+    errors = {}
+    changed_deadline = decision_deadline != campaign.decision_deadline
+    if changed_deadline and campaign.phase not in DEADLINE_PHASES:
+        errors["decision_deadline"] = ("Les affectations sont publiées : la date limite de chaque candidat "
+                                       "se prolonge au cas par cas, avec un motif.")
+    elif changed_deadline and decision_deadline is not None and decision_deadline <= now:
+        errors["decision_deadline"] = "La date limite de réponse doit être dans le futur."
+    elif decision_deadline is not None and decision_deadline <= campaign.closes_at:
+        errors["decision_deadline"] = "La date limite de réponse doit suivre la clôture des candidatures."
+    if not isinstance(answer_hours, int) or not 1 <= answer_hours <= MAX_ANSWER_HOURS:
+        errors["answer_hours"] = f"Le délai de réponse est un nombre d'heures entre 1 et {MAX_ANSWER_HOURS}."
+    if errors:
+        raise ValidationFailed(errors=errors)
+    before = {"decision_deadline": campaign.decision_deadline, "waiting_list_answer_hours": campaign.waiting_list_answer_hours}
+    campaign.decision_deadline = decision_deadline
+    campaign.waiting_list_answer_hours = answer_hours
+    db.session.flush()
+    after = {"decision_deadline": decision_deadline, "waiting_list_answer_hours": answer_hours}
+    if after != before:
+        record(actor, "campaign.answer_settings", campaign, campaign_id=campaign.id, before=before, after=after)
+    return campaign
+
+
 # --- Rules, documents, criteria -----------------------------------------------------------------
 
 def levels() -> list[Level]:
@@ -416,7 +451,7 @@ def gather_facts(campaign: Campaign, now: datetime) -> phases.CampaignFacts:
     return phases.CampaignFacts(
         phase=campaign.phase, now=now, opens_at=campaign.opens_at, closes_at=campaign.closes_at,
         offer_count=summary.offer_count, total_seats=summary.total_seats,
-        announced_quota=campaign.announced_quota,
+        announced_quota=campaign.announced_quota, decision_deadline=campaign.decision_deadline,
         criteria_count=int(criteria_count), required_document_count=int(document_count),
         **stages.later_facts(campaign.id),
     )
@@ -454,6 +489,7 @@ def transition(campaign: Campaign, target: str, actor, now: datetime, reason: st
     if reasons:
         raise InvalidTransition(
             f"La campagne ne peut pas passer à la phase « {PHASE_LABELS[target]} ».", reasons=reasons)
+    stages.run_phase_actions(campaign, target, actor, now)
     before = campaign.phase
     campaign.phase = target
     db.session.flush()

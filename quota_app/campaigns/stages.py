@@ -12,6 +12,10 @@ from ..registry import Registry
 phase_facts: Registry[Callable[[int], dict]] = Registry("La source de faits de phase")
 # name -> fn(offer_id) -> bool: true when that stage holds a reference to the offer.
 offer_uses: Registry[Callable[[int], bool]] = Registry("L'usage d'une offre")
+# name -> fn(campaign, target, actor, now): what a later stage does when the campaign moves to
+# `target`, once the guard has passed and before the phase changes (the placement publishes
+# round 1 on « affectation publiée »); it may refuse with InvalidTransition.
+phase_actions: Registry[Callable[..., None]] = Registry("L'action d'un passage de phase")
 
 
 def later_facts(campaign_id: int) -> dict:
@@ -23,3 +27,8 @@ def later_facts(campaign_id: int) -> dict:
 
 def offer_in_use(offer_id: int) -> bool:
     return any(used(offer_id) for used in offer_uses.values())
+
+
+def run_phase_actions(campaign, target: str, actor, now) -> None:
+    for action in phase_actions.values():
+        action(campaign, target, actor, now)

@@ -29,6 +29,10 @@ LEGAL = {
     ("placed", "declined"): {"applicant", "system"},
     ("accepted", "declined"): {"applicant"},
     ("accepted", "enrolled"): {"amci", "manager"},
+    # The placement's answers and the withdrawal of a file after the publication.
+    ("placed", "waiting_list"): {"applicant", "system"},
+    ("waiting_list", "declined"): {"applicant"},
+    **{(source, "withdrawn"): {"applicant"} for source in ("placed", "accepted", "waiting_list", "not_selected")},
 }
 SOURCES = (CREATED, *STATES)
 CASES = [(source, target, kind) for source in SOURCES for target in STATES for kind in KINDS]

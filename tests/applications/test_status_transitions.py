@@ -2,7 +2,8 @@
 audit event (who, before, after, why); an illegal one changes nothing and says why in French."""
 import pytest
 
-from factories import make_application, make_user, place
+from factories import make_application, make_campaign, make_user, place
+from quota_app.applications.models import Application
 from quota_app.errors import InvalidTransition
 
 
@@ -57,28 +58,34 @@ def test_the_services_leave_their_own_events(db):
 
 
 def test_a_placement_answer_is_audited_on_the_placement(db):
+    from quota_app.placement import services
     from quota_app.placement.models import Placement
 
-    application = make_application("declined")
+    campaign = make_campaign("published", files=("eligible",))
+    application = db.session.scalar(db.select(Application).where(Application.campaign_id == campaign.id))
     placement = db.session.scalar(db.select(Placement).where(Placement.application_id == application.id))
-    (event,) = _events(db, action="placement.decline")
-    assert (event.object_type, event.object_id) == ("placements", str(placement.id))
-    assert event.campaign_id == application.campaign_id
-    assert event.before == {"placement": "offered", "status": "placed"}
-    assert event.after == {"placement": "declined", "status": "declined"}
+    services.answer(application.applicant.user, placement, "decline", now=campaign.closes_at)
+    db.session.commit()
+    decline, status = _events(db, action="placement.decline")
+    assert (decline.object_type, decline.object_id) == ("placements", str(placement.id))
+    assert decline.campaign_id == application.campaign_id
+    assert decline.before == {"placement": "offered"} and decline.after == {"placement": "declined"}
+    assert (status.object_type, status.before, status.after) == (
+        "applications", {"status": "placed"}, {"status": "declined"})
 
 
 def test_an_offered_seat_cannot_be_answered_by_a_file_that_is_not_placed(db):
     """Before the status table, answering set the file's status whatever it was."""
     from quota_app.placement import services
 
-    application = make_application("placed")
+    campaign = make_campaign("published", files=("eligible",))
+    application = db.session.scalar(db.select(Application).where(Application.campaign_id == campaign.id))
     placement = services.live_placement(application)
     application.transition_to("declined", None, "system", reason="Test : date limite passée")
     db.session.commit()
     owner = application.applicant.user
     with pytest.raises(InvalidTransition, match="« Désisté » ne peut pas passer à l'état « Accepté »"):
-        services.answer(owner, placement, "accept")
+        services.answer(owner, placement, "accept", now=campaign.closes_at)
     assert placement.status == "offered" and application.status == "declined"
 
 

@@ -106,10 +106,17 @@ def test_deliberation_needs_all_assignments_scored():
     assert blocking_reasons(done, "deliberation") == []
 
 
-def test_publication_needs_a_validated_deliberation():
-    facts = CampaignFacts(phase="deliberation", now=NOW)
+def test_publication_needs_a_validated_deliberation_and_an_answer_deadline():
+    later = NOW + timedelta(days=10)
+    facts = CampaignFacts(phase="deliberation", now=NOW, decision_deadline=later)
     assert blocking_reasons(facts, "published") == ["La délibération n'a pas été validée par le président du comité."]
-    assert blocking_reasons(CampaignFacts(phase="deliberation", now=NOW, deliberation_validated=True), "published") == []
+    assert blocking_reasons(CampaignFacts(phase="deliberation", now=NOW, deliberation_validated=True,
+                                          decision_deadline=later), "published") == []
+    assert blocking_reasons(CampaignFacts(phase="deliberation", now=NOW, deliberation_validated=True), "published") == [
+        "La date limite de réponse des candidats affectés n'est pas fixée (paramètres de la campagne)."]
+    past = CampaignFacts(phase="deliberation", now=NOW, deliberation_validated=True, decision_deadline=NOW)
+    assert blocking_reasons(past, "published") == [
+        f"La date limite de réponse des candidats affectés ({NOW.strftime('%d/%m/%Y %H:%M')}) est déjà passée."]
 
 
 def test_closing_needs_published_placements():

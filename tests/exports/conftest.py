@@ -40,7 +40,8 @@ def placed(db, results):
     db.session.add_all([
         Placement(application_id=data["A1"], offer_id=data["offers"]["MI"], round_id=real.id, choice_rank=2,
                   status="accepted"),
-        Placement(application_id=data["A2"], offer_id=data["offers"]["MI"], round_id=real.id, choice_rank=1),
+        Placement(application_id=data["A2"], offer_id=data["offers"]["MI"], round_id=real.id, choice_rank=1,
+                  seat_number=2),
         Placement(application_id=data["A4"], offer_id=data["offers"]["DD"], round_id=simulation.id, choice_rank=1),
     ])
     db.session.commit()

@@ -128,19 +128,70 @@ def test_campaign_window_must_be_ordered(db, reference):
         db.session.flush()
 
 
-def test_one_live_placement_per_application(db, setup, make_user):
-    from quota_app.placement.models import AllocationRound, Placement
+def _round(db, campaign):
+    from quota_app.placement.models import AllocationRound
 
-    campaign, offers = setup
-    application = make_application(db, campaign)
     round_ = AllocationRound(campaign_id=campaign.id, number=1)
     db.session.add(round_)
     db.session.flush()
-    db.session.add(Placement(application_id=application.id, offer_id=offers[0].id, round_id=round_.id, choice_rank=1))
+    return round_
+
+
+def test_a_file_never_holds_two_seats_of_one_offer_nor_two_accepted_seats(db, setup, make_user):
+    from quota_app.placement.models import Placement
+
+    campaign, offers = setup
+    application = make_application(db, campaign)
+    round_ = _round(db, campaign)
+    db.session.add(Placement(application_id=application.id, offer_id=offers[0].id, round_id=round_.id, choice_rank=2,
+                             status="accepted"))
     db.session.flush()
-    db.session.add(Placement(application_id=application.id, offer_id=offers[1].id, round_id=round_.id, choice_rank=2))
+    # A better seat offered while the accepted one is held: allowed (the candidate moves up).
+    better = Placement(application_id=application.id, offer_id=offers[1].id, round_id=round_.id, choice_rank=1)
+    db.session.add(better)
+    db.session.flush()
+    better.status = "accepted"
     with pytest.raises(IntegrityError):
         db.session.flush()
+    db.session.rollback()
+
+
+def test_a_second_live_placement_at_the_same_offer_is_refused(db, setup, make_user):
+    from quota_app.placement.models import Placement
+
+    campaign, offers = setup
+    application = make_application(db, campaign)
+    round_ = _round(db, campaign)
+    db.session.add(Placement(application_id=application.id, offer_id=offers[0].id, round_id=round_.id, choice_rank=1))
+    db.session.flush()
+    db.session.add(Placement(application_id=application.id, offer_id=offers[0].id, round_id=round_.id, choice_rank=1,
+                             seat_number=2))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_a_seat_is_never_held_by_two_people(db, setup, make_user):
+    from quota_app.placement.models import Placement
+
+    campaign, offers = setup
+    first, second = make_application(db, campaign), make_application(db, campaign)
+    round_ = _round(db, campaign)
+    held = Placement(application_id=first.id, offer_id=offers[0].id, round_id=round_.id, choice_rank=1,
+                     seat_kind="reserved", seat_number=1)
+    db.session.add(held)
+    db.session.flush()
+    # The same numbered seat is free again once its holder declined.
+    held.status = "declined"
+    db.session.flush()
+    db.session.add(Placement(application_id=second.id, offer_id=offers[0].id, round_id=round_.id, choice_rank=1,
+                             seat_kind="reserved", seat_number=1))
+    db.session.flush()
+    db.session.add(Placement(application_id=first.id, offer_id=offers[0].id, round_id=round_.id, choice_rank=1,
+                             seat_kind="reserved", seat_number=1, status="offered"))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
 
 
 def test_one_chair_per_committee(db, setup, make_user):

@@ -1,0 +1,4 @@
+"""The managers' placement pages (/gestion/affectation)."""
+from flask import Blueprint
+
+bp = Blueprint("placement_admin", __name__)

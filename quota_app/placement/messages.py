@@ -1,0 +1,100 @@
+"""What the placement tells each candidate, in French, through the outbox (sent after commit)."""
+from __future__ import annotations
+
+from ..notifications.services import send_email
+
+
+def _when(moment) -> str:
+    return moment.strftime("%d/%m/%Y à %H:%M") + " (heure de Bamako)" if moment else "—"
+
+
+def _recipient(application):
+    if application.email:
+        return application.email
+    user = application.applicant.user if application.applicant else None
+    return user.email if user else None
+
+
+def _user_id(application):
+    user = application.applicant.user if application.applicant else None
+    return user.id if user else None
+
+
+def _offer_text(offer) -> str:
+    return (f"{offer.programme.title} ({offer.programme.level.code}) — {offer.establishment.name}, "
+            f"{offer.establishment.city}")
+
+
+def _send(application, subject: str, lines: list[str]) -> None:
+    to = _recipient(application)
+    if not to:
+        return
+    name = application.full_name or "Madame, Monsieur"
+    body = f"Bonjour {name},\n\n" + "\n".join(lines) + "\n\nLa DNFP"
+    send_email(to, subject, body, user_id=_user_id(application), application_id=application.id)
+
+
+def notify_offer(application, placement, waiting_list: bool = False) -> None:
+    """A seat offered: which, until when, how to answer."""
+    offer = placement.offer
+    how = ("Connectez-vous à votre espace candidat, rubrique « Mon affectation », pour accepter ou "
+           "refuser cette place.")
+    first = ("Une place s'est libérée et vous êtes le premier candidat en liste d'attente : "
+             if waiting_list else "À l'issue de la sélection, ")
+    _send(application, f"Dossier {application.reference} : une place vous est proposée", [
+        f"{first}une place vous est proposée en {_offer_text(offer)} (votre choix n° {placement.choice_rank}).",
+        f"Vous devez répondre avant le {_when(placement.deadline)}. Sans réponse à cette date, la place "
+        "est considérée comme refusée et proposée au candidat suivant.",
+        how,
+    ])
+
+
+def notify_waiting(application, positions: list[tuple[str, int]]) -> None:
+    """Not placed (yet): the position on each waiting list."""
+    lines = [f"- {label} : {position}e sur la liste d'attente" for label, position in positions]
+    _send(application, f"Dossier {application.reference} : vous êtes en liste d'attente", [
+        "À l'issue de la sélection, aucune place ne vous est proposée pour le moment. Vous êtes inscrit "
+        "sur la liste d'attente de vos choix :",
+        *lines,
+        "Si une place se libère, elle vous sera proposée par courriel et dans votre espace candidat ; vous "
+        "aurez alors un délai pour répondre.",
+    ])
+
+
+def notify_waiting_also(application, positions: list[tuple[str, int]]) -> None:
+    """Placed, and on the waiting lists of better choices: said in the same message's spirit."""
+    if not positions:
+        return
+    lines = [f"- {label} : {position}e sur la liste d'attente" for label, position in positions]
+    _send(application, f"Dossier {application.reference} : vos listes d'attente", [
+        "Vous êtes aussi inscrit sur la liste d'attente de choix que vous avez mieux classés :",
+        *lines,
+        "En acceptant la place proposée, vous pourrez choisir de rester sur ces listes d'attente.",
+    ])
+
+
+def notify_not_selected(application, explanations: list[str]) -> None:
+    """Not retained: why, choice by choice."""
+    lines = [f"- {text}" for text in explanations] or [
+        "- Aucun de vos choix ne correspond à votre profil (niveau, diplôme, série ou âge)."]
+    _send(application, f"Dossier {application.reference} : résultat de la sélection", [
+        "À l'issue de la sélection, nous ne pouvons pas vous proposer de place. Pour chacun de vos choix :",
+        *lines,
+        "Le détail figure dans votre espace candidat.",
+    ])
+
+
+def notify_expired(application, placement) -> None:
+    _send(application, f"Dossier {application.reference} : la place proposée a expiré", [
+        f"Vous n'avez pas répondu avant le {_when(placement.deadline)} à la place proposée en "
+        f"{_offer_text(placement.offer)}.",
+        "Comme prévu par le règlement, le silence vaut refus : la place a été proposée au candidat suivant "
+        "et vous ne figurez plus sur les listes d'attente.",
+    ])
+
+
+def notify_extended(application, placement) -> None:
+    _send(application, f"Dossier {application.reference} : délai de réponse prolongé", [
+        f"Le délai pour répondre à la place proposée en {_offer_text(placement.offer)} est prolongé "
+        f"jusqu'au {_when(placement.deadline)}.",
+    ])
