@@ -14,6 +14,7 @@ def register_blueprints(app):
     from .placement.views import bp as placement_bp
     from .placement.manage_views import bp as placement_admin_bp
     from .placement.simulation_views import bp as placement_simulation_bp
+    from .placement.pv_views import bp as placement_pv_bp
     from .dashboard.views import bp as dashboard_bp
     from .documents.views import bp as documents_bp
     from .screening.views import bp as screening_bp
@@ -36,6 +37,7 @@ def register_blueprints(app):
     app.register_blueprint(committee_admin_bp, url_prefix="/gestion/comites")
     app.register_blueprint(placement_admin_bp, url_prefix="/gestion/affectation")
     app.register_blueprint(placement_simulation_bp, url_prefix="/gestion/affectation/simulations")
+    app.register_blueprint(placement_pv_bp, url_prefix="/gestion/affectation/pv")
     app.register_blueprint(dashboard_bp, url_prefix="/gestion/tableau-de-bord")
     app.register_blueprint(reference_bp, url_prefix="/gestion/referentiel")
     app.register_blueprint(audit_bp, url_prefix="/gestion/journal")
