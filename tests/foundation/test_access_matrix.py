@@ -112,6 +112,9 @@ EXPECTED = {
     "applications.receipt": owners(),
     "applications.withdraw": owners(),
     "placement.answer": owners(),
+    "placement.give_up": owners(),
+    "placement.overview": owners(),
+    "placement.leave_lists": owners(),
     "applications.document": owners("manager", "amci"),
     # The campaign console.
     "campaigns.home": MANAGER,

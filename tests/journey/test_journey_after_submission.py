@@ -19,7 +19,7 @@ def _placement(db, app_id, deadline_delta=timedelta(days=3), status="placed"):
     application.status = status
     # A shortcut to the published phase, where the answers are open (tests/placement walks there).
     application.campaign.phase = "published"
-    rnd = AllocationRound(campaign_id=application.campaign_id, number=1, kind="initial")
+    rnd = AllocationRound(campaign_id=application.campaign_id, number=1, kind="initial", published_at=utcnow())
     db.session.add(rnd)
     db.session.flush()
     placement = Placement(application_id=app_id, offer_id=application.choices[0].offer_id, round_id=rnd.id,
