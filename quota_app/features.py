@@ -42,6 +42,7 @@ def register_features(app) -> None:
     application_hooks.withdrawal_hooks.register("committee", committee_services.withdraw_for_applicant)
     application_hooks.withdrawal_hooks.register("placement", placement_services.withdraw_for_applicant)
     stages.phase_actions.register("placement", publication.on_phase)
+    placement_tasks.init_round_messages()
     stages.phase_facts.register("applications", application_facts.phase_facts)
     stages.phase_facts.register("committee", committee_facts.phase_facts)
     stages.phase_facts.register("placement", seats.phase_facts)

@@ -110,6 +110,9 @@ class WaitingListEntry(db.Model):
     left_at: Mapped[datetime | None] = mapped_column(DateTime)
     left_reason: Mapped[str | None] = mapped_column(String(20))
 
+    offer = relationship("Offer")
+    application = relationship("Application")
+
 
 class OfferCutoff(db.Model):
     """The lowest scores admitted to an offer in a round (on its open seats, on its reserved

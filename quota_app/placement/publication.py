@@ -21,6 +21,7 @@ from . import cascade
 from .allocation import allocate
 from .inputs import load
 from .models import AllocationRound, OfferCutoff, Placement, WaitingListEntry
+from .tasks import after_publication
 
 CHUNK = 5000
 
@@ -85,6 +86,7 @@ def publish(campaign, actor, now: datetime) -> AllocationRound:
     record(actor, "placement.publish", round_, campaign_id=campaign.id,
            after={"round": number, "placed": len(result.placed), "unplaced": len(result.unplaced),
                   "waiting_entries": sum(len(w) for w in result.waiting.values())})
+    after_publication(round_.id)
     # The ORM objects read before the Core writes are stale now.
     db.session.flush()
     db.session.expire_all()

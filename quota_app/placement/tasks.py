@@ -2,13 +2,15 @@
 periodic expiry of unanswered offers (silence at the deadline is a decline)."""
 from __future__ import annotations
 
+from flask import current_app
 from huey import crontab
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import selectinload
 
 from ..applications.models import Application
 from ..extensions import db
 from ..jobs.queue import task
+from ..timeutil import utcnow
 from . import messages
 from .explanations import explanations_for
 from .models import AllocationRound, Placement, WaitingListEntry
@@ -30,10 +32,13 @@ def _positions(round_id: int, application_ids: list[int]) -> dict[int, list[tupl
 
 
 def send_round_messages(round_id: int) -> int:
-    """Tell every file of round 1 its result; returns how many were told. Each batch commits."""
+    """Tell every file of round 1 its result, once (a second run finds the round marked and
+    sends nothing); returns how many were told. The mark, then each batch, commits."""
     round_ = db.session.get(AllocationRound, round_id)
-    if round_ is None or round_.kind != "initial":
+    if round_ is None or round_.kind != "initial" or (round_.parameters or {}).get("messages_at"):
         return 0
+    round_.parameters = {**(round_.parameters or {}), "messages_at": utcnow().isoformat()}
+    db.session.commit()
     ids = list(db.session.scalars(select(Application.id).where(
         Application.campaign_id == round_.campaign_id,
         Application.status.in_(("placed", "waiting_list", "not_selected"))).order_by(Application.id)))
@@ -59,7 +64,38 @@ def send_round_messages(round_id: int) -> int:
 
 @task()
 def notify_round(round_id: int) -> None:
-    send_round_messages(round_id)
+    # A context of its own, hence a session of its own: in immediate mode this runs inside the
+    # publishing session's after_commit hook, where that session may not emit SQL.
+    with current_app.app_context():
+        send_round_messages(round_id)
+
+
+_TO_NOTIFY = "placement.rounds_to_notify"
+
+
+def after_publication(round_id: int) -> None:
+    """Called by the publication: the round's messages are queued once its transaction commits
+    (whichever page moved the campaign), never for a transaction that rolls back."""
+    db.session.info.setdefault(_TO_NOTIFY, []).append(round_id)
+
+
+def _after_commit(session) -> None:
+    if session.in_nested_transaction():
+        return
+    for round_id in session.info.pop(_TO_NOTIFY, []):
+        notify_round(round_id)
+
+
+def _after_end(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_TO_NOTIFY, None)
+
+
+def init_round_messages() -> None:
+    """create_app (features.py): listen for the commits that published a round."""
+    for name, listener in (("after_commit", _after_commit), ("after_transaction_end", _after_end)):
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)
 
 
 @task(periodic=crontab(minute="*/10"))
