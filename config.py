@@ -5,6 +5,15 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent
 
 
+def database_url(url: str) -> str:
+    """The address as hosting platforms hand it out (postgres://..., postgresql://...) names
+    the driver the project installs (psycopg 3); an explicit driver is kept."""
+    for plain in ("postgres://", "postgresql://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain):]
+    return url
+
+
 class Config:
     TESTING = False
     DEBUG = False
@@ -12,12 +21,15 @@ class Config:
     def __init__(self):
         env = os.environ
         self.SECRET_KEY = env.get("SECRET_KEY", "dev-only-not-secret")
-        self.SQLALCHEMY_DATABASE_URI = env.get(
+        self.SQLALCHEMY_DATABASE_URI = database_url(env.get(
             "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'quota.db'}"
-        )
+        ))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         # Links in e-mails are built from this, never from the Host header.
         self.BASE_URL = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        # How many reverse proxies in front of the application add X-Forwarded-For (0: none,
+        # the address seen is the client's). Behind nginx alone: 1.
+        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", 0))
         self.UPLOAD_DIR = env.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
         self.MAX_UPLOAD_BYTES = int(env.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 60 * 1024 * 1024))

@@ -30,6 +30,7 @@ def create_app(config_class=None) -> Flask:
     from .cli import register_cli
     from .jobs.queue import init_queue
     from .notifications.services import init_outbox
+    from .requestlog import init_request_log
     from .security import init_security
     from .web import init_web
 
@@ -38,6 +39,14 @@ def create_app(config_class=None) -> Flask:
     register_features(app)
     register_blueprints(app)
     init_security(app)
+    init_request_log(app)
+    proxies = int(app.config.get("TRUSTED_PROXIES", 0) or 0)
+    if proxies > 0:
+        # The client's address (rate limits, the audit trail) from the X-Forwarded-* headers
+        # that this many trusted proxies in front of the application add, and from nothing else.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
     init_web(app)
     register_cli(app)
     init_outbox(app)
