@@ -13,3 +13,7 @@ def register_cli(app):
 
     app.cli.add_command(import_group)
     app.cli.add_command(jobs_worker)
+
+    from .placement.cli import placement_expire
+
+    app.cli.add_command(placement_expire)
