@@ -178,9 +178,12 @@ def free_seat_numbers(offer: Offer) -> list[tuple[str, int]]:
 
 
 def fill_free_seats(offer: Offer, event: Event) -> list[Placement]:
-    """Every free seat of the offer to the waiting list (reserved seats first to women)."""
+    """Every free seat of the offer to the waiting list, by the allocation's rule: the open
+    seats first, by rank among everyone; then the reserved seats, first to the women still
+    waiting. (Reserved seats first would hand the best waiting woman a reserved seat she does
+    not need and give an open seat to a man ranked below the next waiting woman.)"""
     promoted = []
-    for kind, number in sorted(free_seat_numbers(offer), key=lambda s: (s[0] != "reserved", s[1])):
+    for kind, number in sorted(free_seat_numbers(offer), key=lambda s: (s[0] == "reserved", s[1])):
         placement = fill(offer.id, kind, number, event)
         if placement is None:
             break  # nobody waits at all (a reserved seat falls back to anyone): the rest stay free

@@ -21,14 +21,11 @@ import pytest
 
 import factories
 
-SEXES = ["M", "M", "M", "F", "M", "F", "M", "F"]
-CHOICES = [[0, 1], [0], [0, 1], [0, 1], [1, 0], [0, 1], [1], [0]]
-SCORES = [Decimal(s) for s in ("18", "17", "16", "15", "14", "13", "12", "11")]
 
 
 @pytest.fixture
-def hand_world(placement_world):
-    return placement_world(offers=((3, 1), (2, 1)), sexes=SEXES, choices=CHOICES, scores=SCORES, unfit=(7,))
+def hand_world(placement_hand_world):
+    return placement_hand_world
 
 
 def _rows(db, model, **filters):
