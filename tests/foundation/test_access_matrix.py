@@ -158,6 +158,8 @@ EXPECTED = {
     "exports.index": staff("manager", "amci"),
     "exports.download": MANAGER,
     "exports.download[nomination]": staff("manager", "amci"),
+    "exports.download[affectation]": staff("manager", "amci"),
+    "exports.download[listes-attente]": MANAGER,
     "jobs.show": MANAGER,
     "jobs.show[amci's job]": staff("manager", "amci"),
     # The committee (the chair is a member whose membership says so) and the AMCI's home.
@@ -197,6 +199,23 @@ EXPECTED = {
     "committee_admin.assign": MANAGER,
     "committee_admin.files": MANAGER,
     "committee_admin.remind": MANAGER,
+    # The managers' placement pages (the world's campaign is open: the pages say what is not yet possible).
+    "placement_admin.index": MANAGER,
+    "placement_admin.answer_settings": MANAGER,
+    "placement_admin.publish": MANAGER,
+    "placement_admin.offer": MANAGER,
+    "placement_admin.seats": MANAGER,
+    "placement_admin.files": MANAGER,
+    "placement_admin.application": MANAGER,
+    "placement_admin.extend": MANAGER,
+    "placement_admin.rounds": MANAGER,
+    # The placement's PV: managers only (before the publication, the page says it is not available).
+    "placement_pv.show": MANAGER,
+    "placement_pv.seal": MANAGER,
+    "placement_pv.download": MANAGER,
+    # The managers' what-if simulations of the placement.
+    "placement_simulation.index": MANAGER,
+    "placement_simulation.show": MANAGER,
     "amci.home": staff("amci"),
 }
 
@@ -204,6 +223,8 @@ EXPECTED = {
 VARIANTS = {
     "imports.template[followup]": lambda values: {"kind": "followup"},
     "exports.download[nomination]": lambda values: {"kind": "nomination"},
+    "exports.download[affectation]": lambda values: {"kind": "affectation"},
+    "exports.download[listes-attente]": lambda values: {"kind": "listes-attente"},
     "jobs.show[amci's job]": lambda values: {"job_id": values["amci_job_id"]},
 }
 DEFAULT_KIND = {"imports": "applicants", "exports": "statistiques"}  # reference: the world's kind
@@ -336,6 +357,9 @@ def world(app):
         assert application.status == "submitted"
         round_ = AllocationRound(campaign_id=campaign.id, number=1)
         db.session.add(round_)
+        simulation = AllocationRound(campaign_id=campaign.id, number=2, kind="simulation", cause="Simulation",
+                                     parameters={"overrides": {}, "summary": {}})  # a kept what-if simulation
+        db.session.add(simulation)
         db.session.flush()
         placement = Placement(application_id=application_id, offer_id=application.choices[0].offer_id,
                               round_id=round_.id, choice_rank=1, status="offered")
@@ -354,7 +378,7 @@ def world(app):
         values = {
             "campaign_id": campaign.id, "offer_id": application.choices[0].offer_id,
             "application_id": application_id, "document_id": application.documents[0].id,
-            "placement_id": placement.id, "step": "identite",
+            "placement_id": placement.id, "round_id": simulation.id, "step": "identite",
             "job_id": manager_job.id, "amci_job_id": amci_job.id, "message_id": message.id,
             "user_id": ids["target"], "token": reset_link(db, "target@dnfp.ml").rsplit("/", 1)[1],
             "kind": kind.slug, "item_id": item.id, "code": sealed.token,
