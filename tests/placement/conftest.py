@@ -162,9 +162,11 @@ def _snapshot(db) -> dict:
 
 
 def _restore(db, rows: dict) -> None:
-    """The tables are empty at the start of a test (tests/conftest.py's _clean_tables): put the
-    rows back as they were, and on PostgreSQL move each id sequence past them."""
+    """Put the rows back as they were (in tables emptied first: a test may start the same world
+    again), and on PostgreSQL move each id sequence past them."""
     with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):   # empty already, unless called twice
+            conn.execute(table.delete())
         for table in db.metadata.sorted_tables:
             if rows.get(table.name):
                 conn.execute(table.insert(), rows[table.name])

@@ -511,3 +511,224 @@ def test_the_ledger_opens_at_the_publication(db, placement_world):
     w = placement_world(offers=((2, 1),), n=3, publish=False)
     with pytest.raises(InvalidTransition, match="registre des places"):
         change_seats(db, w, w.offer_ids[0], 3, 1)
+
+
+# --- a long random sequence ----------------------------------------------------------------
+
+class Model:
+    """What the rules say must hold, kept apart from the services: who waits on which list
+    (from round 1's lists and the acts), who accepted which seat."""
+
+    def __init__(self, world, state):
+        self.w = world
+        self.rank = {app: {offer: r for r, offer in enumerate(offers, 1)} for app, offers in world.choices.items()}
+        self.lists = {offer: set(ids) for offer, ids in state.waiting.items()}
+        self.accepted: dict[int, int] = {}        # application id -> accepted placement id
+
+    def leave_all(self, app):
+        for members in self.lists.values():
+            members.discard(app)
+
+    def leave_worse(self, app, rank):
+        for offer, members in self.lists.items():
+            if self.rank[app].get(offer, 99) > rank:
+                members.discard(app)
+
+    def best_for(self, offer, kind):
+        members = sorted(self.lists.get(offer, ()), key=lambda a: -self.w.scores[a])
+        if kind == "reserved":
+            women = [a for a in members if self.w.sexes[a] == "F"]
+            if women:
+                return women[0]
+        return members[0] if members else None
+
+    def waiting_now(self):
+        return {offer: set(ids) for offer, ids in self.lists.items() if ids}
+
+
+def _last_event_id(db):
+    from quota_app.audit.models import AuditEvent
+    return db.session.scalar(db.select(db.func.coalesce(db.func.max(AuditEvent.id), 0)))
+
+
+def _replay(db, model, since, log):
+    """The act's promotions and expiries in the order they happened (audit ids): each offer
+    went to the best candidate waiting for that seat at that moment."""
+    from quota_app.audit.models import AuditEvent
+    from quota_app.placement.models import Placement
+
+    for event in db.session.scalars(db.select(AuditEvent).where(
+            AuditEvent.id > since, AuditEvent.action.in_(("placement.offer", "placement.expire")),
+            AuditEvent.object_type == "placements").order_by(AuditEvent.id)):
+        placement = db.session.get(Placement, int(event.object_id))
+        if event.action == "placement.expire":
+            model.leave_all(placement.application_id)
+            continue
+        best = model.best_for(placement.offer_id, placement.seat_kind)
+        assert placement.application_id == best, (
+            f"{log[-1]}: seat {placement.offer_id}/{placement.seat_kind} went to {placement.application_id}, "
+            f"best waiting was {best} among {sorted(model.lists.get(placement.offer_id, ()))}")
+        model.lists[placement.offer_id].discard(placement.application_id)
+
+
+def test_a_long_random_sequence_keeps_every_promise(db, placement_world, pw_now, pw_check, pw_read):
+    counts: dict[str, int] = {}
+    episode = 0
+    while sum(counts.values()) < ACTS and episode < 10:
+        # The same published world each time (built once, then put back), another sequence,
+        # until nothing is offered and nobody waits any more.
+        w = placement_world(offers=((4, 2), (3, 1), (3, 1), (2, 1)), n=40, seed=11)
+        _play(db, w, random.Random(20260601 + episode), pw_now, pw_check, pw_read, counts)
+        episode += 1
+    # The sequences went through every kind of act, and far enough.
+    assert sum(counts.values()) >= ACTS, counts
+    for kind in ("accept", "decline", "expire", "withdraw", "give_up", "leave", "seats", "again", "extend",
+                 "refused"):
+        assert counts.get(kind), (kind, counts)
+
+
+ACTS = 300
+
+
+def _play(db, w, rng, clock, pw_check, pw_read, counts):
+    from quota_app.applications import services as application_services
+    from quota_app.applications.models import Application
+    from quota_app.campaigns.models import Offer
+    from quota_app.errors import DomainError, InvalidTransition
+    from quota_app.placement import seat_ledger
+    from quota_app.placement.models import Placement
+
+    state = pw_check(w)
+    model = Model(w, state)
+    log: list[str] = []
+
+    def offered():
+        return [p for p in db.session.scalars(db.select(Placement).where(Placement.status == "offered")
+                                              .order_by(Placement.id))]
+
+    def accepted():
+        return [p for p in db.session.scalars(db.select(Placement).where(Placement.status == "accepted")
+                                              .order_by(Placement.id))]
+
+    def files(*statuses):
+        return list(db.session.scalars(db.select(Application).where(
+            Application.campaign_id == w.campaign_id, Application.status.in_(statuses)).order_by(Application.id)))
+
+    for step in range(ACTS):
+        db.session.expire_all()
+        if not offered() and not any(model.lists.values()):
+            return
+        clock += timedelta(minutes=rng.randint(1, 90))
+        since = _last_event_id(db)
+        before = pw_read(w)
+        own = set()            # whose accepted seat this act may free: the actor's own
+        refused_expected = False
+        kind = rng.choices(["accept", "decline", "expire", "withdraw", "give_up", "leave", "seats", "again",
+                            "extend"], weights=[30, 16, 8, 4, 5, 4, 12, 8, 5])[0]
+        try:
+            if kind in ("accept", "decline", "extend"):
+                choices = offered()
+                if not choices:     # nothing to answer: the seats move some other way
+                    kind = rng.choice(("seats", "give_up", "withdraw", "expire"))
+                else:
+                    p = rng.choice(choices)
+                    app_id, offer_id, rank, deadline = p.application_id, p.offer_id, p.choice_rank, p.deadline
+                    log.append(f"{step}: {kind} {app_id}@{offer_id}")
+                    if kind == "extend":
+                        new = max(deadline, clock) + timedelta(hours=rng.choice((12, 48)))
+                        services().extend_deadline(w.manager(db), p, new, "Motif écrit", now=clock)
+                    else:
+                        keep = rng.random() < 0.5
+                        late = clock > deadline
+                        refused_expected = late
+                        services().answer(w.owner(db, app_id), p, kind, now=clock, keep_waiting=keep)
+                        assert not late, f"{log[-1]}: a late answer was taken"
+                        if kind == "accept":
+                            own.add(app_id)
+                            model.accepted[app_id] = p.id
+                            if keep:
+                                model.leave_worse(app_id, rank)
+                            else:
+                                model.leave_all(app_id)
+            if kind == "expire":
+                clock += timedelta(hours=rng.choice((6, 24, 48, 80)))
+                log.append(f"{step}: expire at {clock}")
+                services().expire_overdue(clock)
+            elif kind == "withdraw":
+                candidates = files("placed", "accepted", "waiting_list", "not_selected")
+                if candidates:
+                    application = rng.choice(candidates)
+                    log.append(f"{step}: withdraw {application.id}")
+                    own.add(application.id)
+                    application_services.withdraw(w.owner(db, application.id), application, now=clock)
+                    model.leave_all(application.id)
+                    model.accepted.pop(application.id, None)
+            elif kind == "give_up":
+                choices = accepted()
+                if choices:
+                    p = rng.choice(choices)
+                    log.append(f"{step}: give up {p.application_id}@{p.offer_id}")
+                    own.add(p.application_id)
+                    services().give_up(w.owner(db, p.application_id), p, now=clock)
+                    model.leave_all(p.application_id)
+                    model.accepted.pop(p.application_id, None)
+            elif kind == "leave":
+                candidates = [a for a in files("placed", "accepted", "waiting_list")
+                              if any(a.id in members for members in model.lists.values())]
+                if candidates:
+                    application = rng.choice(candidates)
+                    log.append(f"{step}: leave lists {application.id}")
+                    services().leave_waiting_lists(w.owner(db, application.id), application, now=clock)
+                    model.leave_all(application.id)
+            elif kind == "seats":
+                offer = db.session.get(Offer, rng.choice(w.offer_ids))
+                room = seat_ledger.room(offer)
+                roll = rng.random()
+                if roll < 0.4:
+                    seats, reserved = offer.seats + rng.randint(1, 2), offer.reserved_seats + rng.randint(0, 1)
+                elif roll < 0.8 and (room.removable_open or room.removable_reserved):
+                    cut_open = rng.randint(0, room.removable_open)
+                    cut_reserved = rng.randint(0 if cut_open else 1, room.removable_reserved) \
+                        if room.removable_reserved else 0
+                    if not cut_open and not cut_reserved:
+                        cut_open = 1
+                    seats, reserved = offer.seats - cut_open - cut_reserved, offer.reserved_seats - cut_reserved
+                else:
+                    refused_expected = True
+                    seats, reserved = offer.seats - room.removable_open - 1, offer.reserved_seats
+                    if seats < reserved or seats < 0:
+                        seats, reserved = offer.seats - 1, offer.reserved_seats - room.removable_reserved - 1
+                log.append(f"{step}: seats {offer.id} {offer.seats}/{offer.reserved_seats} -> {seats}/{reserved}")
+                seat_ledger.change_seats(w.manager(db), offer, seats, reserved, "Courrier", clock)
+                assert not refused_expected, f"{log[-1]}: a seat held was removed"
+            elif kind == "again":
+                done = [p for p in db.session.scalars(db.select(Placement).where(
+                    Placement.status.in_(("accepted", "declined"))))]
+                if done:
+                    p = rng.choice(done)
+                    log.append(f"{step}: again {p.status} {p.application_id}@{p.offer_id}")
+                    services().answer(w.owner(db, p.application_id), p,
+                                      "accept" if p.status == "accepted" else "decline", now=clock)
+                    assert pw_read(w) == before, f"{log[-1]}: the same answer twice changed something"
+            db.session.commit()
+        except DomainError as refusal:
+            db.session.rollback()
+            assert refused_expected or isinstance(refusal, InvalidTransition), (log[-1:], refusal)
+            # A refusal changes nothing.
+            assert pw_read(w) == before, f"{log[-1]}: a refused act changed something"
+            counts["refused"] = counts.get("refused", 0) + 1
+            continue
+        counts[kind] = counts.get(kind, 0) + 1
+        _replay(db, model, since, log)
+        state = pw_check(w)
+        assert model.waiting_now() == {o: set(ids) for o, ids in state.waiting.items() if ids}, log[-1:]
+        # No one who accepted lost their seat, except by their own act.
+        accepted_now = {h[0]: pid for pid, h in state.holders.items() if h[4] == "accepted"}
+        for app_id, pid in model.accepted.items():
+            assert accepted_now.get(app_id) == pid, f"{log[-1]}: {app_id} lost accepted seat {pid}"
+        assert set(accepted_now) == set(model.accepted), log[-1:]
+        # A free seat means nobody waits for it (a reserved seat falls back to anyone).
+        for offer_id, (seats, reserved) in state.seats.items():
+            held = sum(1 for h in state.holders.values() if h[1] == offer_id)
+            if held < seats:
+                assert not model.lists.get(offer_id), f"{log[-1]}: free seat at {offer_id} while some wait"
