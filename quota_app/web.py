@@ -15,6 +15,7 @@ NAVIGATION = (
     ("screening.index", _l("Dossiers")),
     ("screening.queue", _l("Recevabilité")),
     ("committee_admin.index", _l("Comités")),
+    ("placement_admin.index", _l("Affectation")),
     ("dashboard.index", _l("Tableau de bord")),
     ("committee.home", _l("Mes dossiers à noter")),
     ("amci.home", _l("Listes AMCI")),

@@ -50,9 +50,13 @@ def list_campaigns() -> list[Campaign]:
         select(Campaign).order_by(Campaign.year.desc(), Campaign.code)).scalars())
 
 
+_CHANGED = {"Campaign": "Cette campagne a été modifiée", "Offer": "Cette offre a été modifiée"}
+
+
 def _check_version(obj, expected) -> None:
     if expected is not None and int(expected) != obj.version:
-        raise Conflict()
+        what = _CHANGED.get(type(obj).__name__, "Cet élément a été modifié")
+        raise Conflict(f"{what} entre-temps. Rechargez la page et recommencez.")
 
 
 def _check_phase(campaign: Campaign, allowed: tuple, what: str) -> None:
