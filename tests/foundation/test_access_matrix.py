@@ -89,6 +89,14 @@ EXPECTED = {
     "auth.forgot_password": public(),
     "auth.reset_password": public(),
     "auth.change_password": signed_in(),
+    # Accounts by phone (issue 17): the code's pages, a paper file's claim, the contact details.
+    "auth.register_code": public(),
+    "auth.resend_code": public(),
+    "auth.reset_code": public(),
+    "auth.claim": public(),
+    "auth.claim_code": public(),
+    "auth.contact": signed_in(),
+    "auth.phone_code": signed_in(),
     # Account administration.
     "auth.admin_users": staff("admin"),
     "auth.admin_user": staff("admin"),
@@ -137,6 +145,9 @@ EXPECTED = {
     "screening.decide": MANAGER,
     "screening.bulk": MANAGER,
     "screening.document": staff("manager", "amci"),
+    "screening.record_paper": MANAGER,
+    # No paper record in the world: a manager reaches the service, which finds none (404).
+    "screening.cancel_paper": {**MANAGER, "manager": "notfound"},
     "dashboard.index": MANAGER,
     # Reference data, the audit trail, the outbox.
     "reference.index": MANAGER,
@@ -148,6 +159,8 @@ EXPECTED = {
     "audit.index": staff("manager", "admin"),
     "notifications.outbox": staff("manager", "admin"),
     "notifications.detail": staff("manager", "admin"),
+    # The SMS gateway's delivery reports: its secret only, never a session.
+    "notifications.sms_status": {actor: "forbidden" for actor in ACTORS},
     # Imports (the run is an applicants' import: not an AMCI officer's kind), exports, jobs.
     "imports.home": staff("manager", "amci"),
     "imports.run": MANAGER,
@@ -226,6 +239,8 @@ VARIANTS = {
     "exports.download[affectation]": lambda values: {"kind": "affectation"},
     "exports.download[listes-attente]": lambda values: {"kind": "listes-attente"},
     "jobs.show[amci's job]": lambda values: {"job_id": values["amci_job_id"]},
+    "screening.cancel_paper": lambda values: {"paper_id": 0},
+    "auth.resend_code": lambda values: {"purpose": "register"},
 }
 DEFAULT_KIND = {"imports": "applicants", "exports": "statistiques"}  # reference: the world's kind
 IGNORED = {"static"}
@@ -473,8 +488,8 @@ def test_every_endpoint_has_a_row(app):
 ACTOR_OF_ROLE = {"applicant": "owner", "manager": "manager", "committee": "member", "amci": "amci", "admin": "admin"}
 MENUS = {  # what each role's menu held before it was read from the decorators
     "applicant": ["applications.home"],
-    "manager": ["campaigns.home", "screening.index", "screening.queue", "committee_admin.index", "dashboard.index",
-                "imports.home", "exports.index", "notifications.outbox", "reference.index", "audit.index"],
+    "manager": ["campaigns.home", "screening.index", "screening.queue", "committee_admin.index",
+                "placement_admin.index", "dashboard.index", "imports.home", "exports.index", "notifications.outbox", "reference.index", "audit.index"],
     "committee": ["committee.home"],
     "amci": ["amci.home", "imports.home", "exports.index"],
     "admin": ["auth.admin_users", "notifications.outbox", "audit.index"],
