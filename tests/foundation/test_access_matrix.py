@@ -400,7 +400,7 @@ def world(app):
             "committee_id": committee.id, "member_id": member.id, "assignment_id": assignment.id,
             "type_code": "PHOTO",
         }
-    values["run_id"] = _refused_import_run(app, ids["manager"], campaign.id)
+    values["run_id"] = _refused_import_run(app, ids["manager"], values["campaign_id"])
     return {"users": ids, "values": values}
 
 
