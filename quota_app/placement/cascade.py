@@ -45,6 +45,41 @@ def lock(campaign_id: int) -> None:
     db.session.execute(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update())
 
 
+BUSY = ("D'autres réponses sont en cours d'enregistrement pour cette campagne : votre demande n'a pas pu "
+        "être traitée. Réessayez dans un instant.")
+
+
+def lock_holding_rows(campaign_id: int, patience: float = 3.0) -> None:
+    """The campaign's lock for a transaction that has already written rows a cascade may need
+    (the withdrawal: the file's status is written by the hooks before this one). Waiting for
+    the lock while holding such a row can deadlock with a cascade that holds the lock and
+    waits for the row; so on PostgreSQL the lock is tried without waiting, again and again
+    for `patience` seconds (a cascade waiting for one of our rows waits, it does not fail),
+    then the act is refused (Conflict) and its rollback lets the cascade go on."""
+    if db.engine.dialect.name != "postgresql":
+        lock(campaign_id)
+        return
+    from time import monotonic, sleep
+
+    from sqlalchemy.exc import OperationalError
+
+    from ..errors import Conflict
+
+    give_up_at = monotonic() + patience
+    while True:
+        try:
+            with db.session.begin_nested():   # a refused NOWAIT must not spoil the transaction
+                db.session.execute(select(Campaign.id).where(Campaign.id == campaign_id)
+                                   .with_for_update(nowait=True))
+            return
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) != "55P03":  # lock_not_available
+                raise
+            if monotonic() > give_up_at:
+                raise Conflict(BUSY) from error
+            sleep(0.02)
+
+
 class Event:
     """One act that may promote waiting candidates: its round is created at the first promotion."""
 
@@ -70,15 +105,23 @@ class Event:
         return self._round
 
 
+# The rows read under the lock are taken as the database has them now, even when the session
+# read them earlier (the page, before the lock): otherwise a placement another request answered
+# meanwhile keeps its old status and version here, and writing it fails (StaleDataError) or
+# decides on what is no longer true. Pending changes are flushed before (autoflush).
+FRESH = {"populate_existing": True}
+
+
 def live_placements(application_id: int) -> list[Placement]:
     return list(db.session.scalars(select(Placement).where(
         Placement.application_id == application_id, Placement.status.in_(SEAT_HOLDING))
-        .order_by(Placement.choice_rank)))
+        .order_by(Placement.choice_rank).execution_options(**FRESH)))
 
 
 def active_entries(application_id: int) -> list[WaitingListEntry]:
     return list(db.session.scalars(select(WaitingListEntry).where(
-        WaitingListEntry.application_id == application_id, WaitingListEntry.active.is_(True))))
+        WaitingListEntry.application_id == application_id, WaitingListEntry.active.is_(True))
+        .execution_options(**FRESH)))
 
 
 def leave_lists(application_id: int, reason: str, now: datetime, offer_ids=None) -> int:
@@ -131,7 +174,7 @@ def _next_waiting(offer_id: int, seat_kind: str, reserved_sex: str | None):
             .join(Application, Application.id == WaitingListEntry.application_id)
             .where(WaitingListEntry.offer_id == offer_id, WaitingListEntry.active.is_(True),
                    Application.status.in_(("placed", "accepted", "waiting_list")))
-            .order_by(WaitingListEntry.position).limit(1))
+            .order_by(WaitingListEntry.position).limit(1).execution_options(**FRESH))
     if seat_kind == "reserved" and reserved_sex:
         found = db.session.execute(base.where(Application.sex == reserved_sex)).first()
         if found is not None:

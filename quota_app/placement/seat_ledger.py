@@ -58,7 +58,7 @@ def _renumber(offer: Offer, kind: str, count: int) -> None:
     """The held seats of one kind numbered 1..h again, so that they fit in the new count."""
     holders = list(db.session.scalars(select(Placement).where(
         Placement.offer_id == offer.id, Placement.seat_kind == kind, Placement.status.in_(SEAT_HOLDING))
-        .order_by(Placement.seat_number)))
+        .order_by(Placement.seat_number).execution_options(**cascade.FRESH)))
     if all(p.seat_number <= count for p in holders):
         return
     # Two steps, so that no two live placements share a number at any flush.

@@ -21,7 +21,7 @@ from ..extensions import db
 from ..timeutil import utcnow
 from . import cascade
 from .messages import notify_expired, notify_extended
-from .models import Placement
+from .models import Placement, WaitingListEntry
 
 ANSWERS = {"accept": "accepted", "decline": "declined"}
 ANSWER_PHASES = ("published",)
@@ -164,16 +164,16 @@ def extend_deadline(actor, placement: Placement, deadline, reason: str, now: dat
     now = now or utcnow()
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("Indiquez le motif de la prolongation.", errors={"reason": ["Motif obligatoire."]})
+        raise ValidationFailed("Indiquez le motif de la prolongation.", errors={"reason": "Motif obligatoire."})
     if not isinstance(deadline, datetime):
-        raise ValidationFailed("Indiquez la nouvelle date limite.", errors={"deadline": ["Date invalide."]})
+        raise ValidationFailed("Indiquez la nouvelle date limite.", errors={"deadline": "Date invalide."})
     placement = _locked(placement)
     _campaign(placement)
     if placement.status != "offered":
         raise InvalidTransition("Seule une place proposée, en attente de réponse, peut voir son délai prolongé.")
     if deadline <= now or (placement.deadline is not None and deadline <= placement.deadline):
         raise ValidationFailed("La nouvelle date limite doit être postérieure à la date limite actuelle "
-                               "et à maintenant.", errors={"deadline": ["Date trop proche."]})
+                               "et à maintenant.", errors={"deadline": "La nouvelle date limite doit être postérieure à la date limite actuelle et à maintenant."})
     before = placement.deadline
     placement.deadline = deadline
     record(actor, "placement.extend", placement, campaign_id=placement.application.campaign_id,
@@ -195,7 +195,7 @@ def expire_overdue(now: datetime | None = None, campaign_id: int | None = None) 
         overdue = db.session.scalars(
             select(Placement).join(Application, Application.id == Placement.application_id)
             .where(Placement.status == "offered", Placement.deadline < now, Application.campaign_id == campaign.id)
-            .order_by(Placement.deadline, Placement.id)).all()
+            .order_by(Placement.deadline, Placement.id).execution_options(**cascade.FRESH)).all()
         if not overdue:
             continue
         event = cascade.Event(campaign, None, "Expiration des délais de réponse", now)
@@ -215,11 +215,26 @@ def expire_overdue(now: datetime | None = None, campaign_id: int | None = None) 
 
 
 def withdraw_for_applicant(actor, application, now) -> None:
-    """The applicant withdrew the file (applications/hooks.py): its seats and waiting lists go on."""
-    live = cascade.live_placements(application.id)
-    if not live and not cascade.active_entries(application.id):
+    """The applicant withdrew the file (applications/hooks.py): its seats and waiting lists go on.
+
+    The file's row is written before this hook runs (its new status, flushed by the hooks
+    before this one): waiting for the campaign's lock while holding it could deadlock with a
+    cascade that holds the lock and is promoting this very file (PostgreSQL would kill one of
+    the two: a 500). So the lock is taken by cascade.lock_holding_rows, which never waits
+    while holding the row: the withdrawal is refused instead, in French, after a few seconds.
+    (Taking the lock in applications.services.withdraw before the status changes would spare
+    that wait.)"""
+    # Nothing held and no list: nothing can come to this file any more (seats come from lists).
+    holds = db.session.execute(select(Placement.id).where(
+        Placement.application_id == application.id, Placement.status.in_(cascade.SEAT_HOLDING))
+        .limit(1)).first()
+    waits = db.session.execute(select(WaitingListEntry.id).where(
+        WaitingListEntry.application_id == application.id, WaitingListEntry.active.is_(True))
+        .limit(1)).first()
+    if holds is None and waits is None:
         return
-    cascade.lock(application.campaign_id)
+    cascade.lock_holding_rows(application.campaign_id)
+    live = cascade.live_placements(application.id)
     event = cascade.Event(application.campaign, actor, f"Retrait du dossier {application.reference}", now)
     for placement in live:
         cascade.release(placement, "withdrawn", event)
