@@ -18,11 +18,14 @@ def register_features(app) -> None:
     from .exports.registry import register_export
     from .imports.registry import register_import
     from .placement import publication, seats, services as placement_services, tasks as placement_tasks  # noqa: F401 (its tasks)
+    from .placement import io as placement_io
     from .registry import lookups
 
     for kind in (applications_io.IMPORT, campaigns_io.IMPORT, amci_io.IMPORT, committee_io.IMPORT):
         register_import(kind)
     for kind in (campaigns_io.EXPORT, amci_io.EXPORT, dashboard_io.EXPORT, deliberating.EXPORT):
+        register_export(kind)
+    for kind in (placement_io.MAIN_EXPORT, placement_io.WAITING_EXPORT):
         register_export(kind)
 
     lookups.register("campaign", selection.campaign_by_id)

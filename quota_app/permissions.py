@@ -40,6 +40,9 @@ IMPORT_KINDS_BY_ROLE = {"manager": ("applicants", "offers", "followup"), "amci":
 IMPORT_RUNS_OWN_ONLY = ("committee",)
 EXPORT_KINDS_BY_ROLE = {"manager": ("offres", "nomination", "statistiques", "classement"),
                         "amci": ("offres", "nomination")}
+# The placement's lists (placement/io.py): the managers' both; AMCI reads the main list (DOMAIN.md).
+EXPORT_KINDS_BY_ROLE["manager"] += ("affectation", "listes-attente")
+EXPORT_KINDS_BY_ROLE["amci"] += ("affectation",)
 
 # Staff who read every application and its documents (the committee will read its assignments).
 APPLICATION_READERS = ("manager", "amci")
