@@ -87,7 +87,8 @@ def _typed(rng: random.Random, person: dict, nina: str, passport, codes: dict) -
     average = person["diploma_average"]
     average = f"{average}".replace(".", ",") if rng.random() < 0.25 else float(average)
     choices = [codes["offers"][offer_id] for offer_id, _level in person["choices"]] + [None, None, None]
-    return [last, person["first_names"], sex, birth, person["birth_place"], nina, passport, phone,
+    email = None  # the template's E-mail column: paper forms seldom give one
+    return [last, person["first_names"], sex, birth, person["birth_place"], nina, passport, phone, email,
             region, codes["diplomas"][person["diploma_id"]], codes["series"].get(person["series_id"]),
             person["diploma_year"], average, *choices[:3]]
 

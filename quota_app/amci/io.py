@@ -36,13 +36,12 @@ from ..errors import Conflict
 from ..exports.registry import ExportKind
 from ..extensions import db
 from ..imports.common import (
-    ImportResult, column_positions, open_upload, record_if, row_error, sort_errors,
+    ImportResult, open_upload, record_if, row_error, sheet_spec, sort_errors,
 )
 from ..imports.registry import ImportKind
 from ..placement.seats import placed_offers
 from ..reference.models import Diploma, Establishment, Programme, Series
 from ..spreadsheets import parsers
-from ..spreadsheets.headers import normalise_header
 from ..spreadsheets.spec import ColumnSpec, SheetSpec, validate_rows
 from .models import FollowUp
 
@@ -90,29 +89,13 @@ def _parse_file_number(value: Any):
     return text_value.upper(), None  # "amci-1" and "AMCI-1" are one file
 
 
-def _parse_visa(value: Any):
-    code, error = parsers.parse_choice(value, VISA_LABELS)
-    if error is None:
-        return code, None
-    code = VISA_SYNONYMS.get(normalise_header(value))
-    return (code, None) if code else (None, error)
+_parse_visa = parsers.choice_parser(VISA_LABELS, VISA_SYNONYMS, noise=("visa",))
 
 
 def _establishment_parser(codes: dict[str, int], names: dict[str, str]) -> Callable[[Any], tuple]:
-    """Code (any case, spaces ignored) or the establishment's full name."""
-    by_key = {c.upper(): c for c in codes}
-    by_name = {normalise_header(name): code for code, name in names.items()}
-
-    def parse(value: Any):
-        text_value, error = parsers.parse_text(value, max_length=200)
-        if error or text_value is None:
-            return text_value, error
-        code = by_key.get(text_value.upper().replace(" ", "")) or by_name.get(normalise_header(text_value))
-        if code is None:
-            return None, f"Établissement inconnu : « {text_value} » (code attendu, ex. ISTA-CASA)."
-        return code, None
-
-    return parse
+    """Code (any case, spaces, hyphens ignored) or the establishment's full name."""
+    return parsers.code_parser(codes, "Établissement inconnu : « {value} » (code attendu, ex. ISTA-CASA).",
+                               max_length=200, names=names)
 
 
 def _establishments() -> tuple[dict[str, int], dict[str, str]]:
@@ -321,13 +304,15 @@ def import_followup(campaign: Campaign, data: bytes, filename: str, actor=None, 
                     stored_name: str | None = None, job_id: int | None = None,
                     record: bool = True) -> ImportResult:
     """Dry run (commit=False) or all-or-nothing commit. `progress(n)` is called as rows are done."""
-    sheet, result = open_upload(KIND, campaign, data, filename, actor, record, stored_name, job_id, progress)
-    if sheet is None:
-        return result
     codes, names = _establishments()
     spec = build_spec(codes, names)
-    records, errors = validate_rows(sheet.rows, spec)
-    mapping = column_positions(sheet.rows, spec)
+    sheet, result = open_upload(KIND, campaign, data, filename, actor, record, stored_name, job_id, progress,
+                                spec=spec)
+    if sheet is None:
+        return result
+    spec = sheet_spec(spec, result)
+    records, errors = validate_rows(sheet.rows, spec, header=result.header)
+    mapping = result.header.mapping
     if mapping and not any(key in mapping for key in IDENTIFIERS):
         records, errors = [], [{"sheet": spec.name, "row": None, "column": None, "value": None,
                                 "column_index": None, "key": None,

@@ -7,8 +7,19 @@ Applicants typed from paper forms: one row per applicant, imported into one camp
   against the campaign (offer codes of Choix 1/2/3, NINA or passport present, no duplicate in
   the file) and sorts each valid row into:
     new        no application of the campaign carries its NINA (nor, without NINA, its passport);
-    unchanged  the same NINA/passport with exactly the same data: nothing to do (re-import);
-    conflict   the same NINA/passport with different data: reported, never overwritten.
+    unchanged  the same NINA/passport with the same data: nothing to do (re-import). Names are
+               compared as people recognise them: case, accents, spaces and hyphens aside
+               ("TRAORE" is "Traoré"), e-mails without case;
+    conflict   the same NINA/passport with different data: reported with the stored and the
+               file's values, never overwritten unless a manager chooses to apply the file's
+               values to that row (`corrections`: Excel row numbers, or "all"): then, at the
+               commit and in the same all-or-nothing transaction, the file is corrected and
+               each correction audited ("application.import_correction").
+- coded columns (sex, region, diploma, series, offers) accept the usual spellings: « Féminin »,
+  « Fille », « H », « Garçon »; region « 1 » (Excel's number for « 01 »), « Bamako »; a diploma
+  or a series by code or name; offer codes whatever their case, spaces or hyphens.
+- the sheet read is the one holding the headers (imports.common.pick_sheet); a header that is
+  near a known one is matched or raised as a question, the others are listed as ignored.
 - dry run (commit=False): writes nothing but the ImportRun (status "dry_run") and its audit event.
 - commit: all or nothing. The rows are validated and built into insert rows in a second
   thread while this one writes the chunks already built, inside a savepoint (COPY on
@@ -24,16 +35,20 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm.exc import StaleDataError
 
+from ..audit.services import record as audit
 from ..campaigns.models import Campaign, Offer
+from ..errors import Conflict
 from ..extensions import db
 from ..imports.bulk import BulkTable, InBackground, allocate_ids, begin_savepoint, page_cache
 from ..imports.common import (
-    ImportResult, column_positions, open_upload, record_if, row_error, sort_errors,
+    ImportResult, open_upload, record_if, row_error, sheet_spec, sort_errors,
 )
 from ..imports.registry import ImportKind
 from ..reference.models import Diploma, Region, Series
 from ..spreadsheets import parsers
+from ..spreadsheets.headers import normalise_header, resolve_header
 from ..spreadsheets.spec import ColumnSpec, SheetSpec, iter_records
 from ..timeutil import age_on, utcnow
 from . import status
@@ -50,24 +65,62 @@ SHEET_NAME = "Candidats"
 CHUNK_SIZE = 2000
 CACHE_MB = 24  # SQLite's page cache while the commit writes (bulk.page_cache); memory stays < 300 MB
 SEX_CHOICES = {"M": "Homme", "F": "Femme"}
+# How regional offices write the sex (normalised forms: case and accents never matter).
+SEX_ALIASES = {
+    "femme": "F", "feminin": "F", "feminine": "F", "fille": "F", "fem": "F", "female": "F",
+    "madame": "F", "mme": "F", "mademoiselle": "F", "mlle": "F", "sexe feminin": "F",
+    "homme": "M", "masculin": "M", "masculine": "M", "garcon": "M", "g": "M", "h": "M", "masc": "M",
+    "male": "M", "monsieur": "M", "mr": "M", "sexe masculin": "M",
+}
+SEX_EXPECTED = ("Valeurs possibles : F (ou Femme, Féminin, Fille), M (ou H, Homme, Masculin, "
+                "Garçon).")
+# Region words that say nothing of which region; usual names -> the seeded region's name.
+REGION_NOISE = ("district de", "district du", "district", "region de", "region du", "region des",
+                "region", "cercle de", "cercle", "ville de")
+REGION_ALIASES = {"BKO": "District de Bamako", "Taoudeni": "Taoudénit", "Taoudenni": "Taoudénit",
+                  "Taoudenit": "Taoudénit", "Timbuktu": "Tombouctou", "Tombouctu": "Tombouctou"}
+# Diplomas: usual spellings -> the seeded code (only those codes that exist are used).
+DIPLOMA_ALIASES = {
+    "bacc": "BAC", "bac malien": "BAC", "baccalaureat malien": "BAC", "bachelier": "BAC",
+    "bac general": "BAC", "bac technique": "BAC", "diplome du baccalaureat": "BAC",
+    "license": "LIC", "licence professionnelle": "LIC", "licence pro": "LIC", "bac 3": "LIC",
+    "diplome d etudes fondamentales": "DEF", "certificat d etudes primaires": "CEP",
+    "certificat de fin d etudes primaires": "CEP", "cfepcef": "CEP",
+}
+DIPLOMA_NOISE = ("diplome de", "diplome du", "diplome d", "diplome", "niveau")
+SERIES_NOISE = ("serie", "bac", "baccalaureat", "terminale", "option")
+# Words of series names as they are shortened on paper forms ("Sc. Exp.", "Sciences éco").
+SERIES_WORDS = {
+    "sciences": ("sc", "sci", "science"), "experimentales": ("exp", "experimentale", "experimental"),
+    "exactes": ("exacte", "exact"), "economiques": ("eco", "economie", "economique"),
+    "sociales": ("soc", "sociale"), "langues": ("lang", "langue"), "lettres": ("let", "lettre"),
+    "technologies": ("techno", "tech", "technologie"), "industrielles": ("indus", "industrielle"),
+}
 # Application columns compared to tell "unchanged" from "conflict".
 COMPARED = ("last_name", "first_names", "sex", "birth_date", "birth_place", "nina",
-            "passport_number", "phone", "region_id", "diploma_id", "series_id", "diploma_year",
+            "passport_number", "phone", "email", "region_id", "diploma_id", "series_id", "diploma_year",
             "diploma_average")
+# Compared as people recognise names: case, accents, spaces and hyphens aside.
+NAME_FIELDS = ("last_name", "first_names", "birth_place")
+# A conflict's choices are corrected only while the file has not gone to the committee.
+CHOICES_CORRECTABLE = ("draft", "submitted", "eligible", "ineligible")
 CHOICE_KEYS = tuple(f"choice{rank}" for rank in range(1, MAX_CHOICES + 1))
 VALUE_KEYS = COMPARED  # the keys of _values(), in its order: a new row is kept as their tuple
 FIELD_LABELS = {
     "last_name": "Nom", "first_names": "Prénom(s)", "sex": "Sexe", "birth_date": "Date de naissance",
     "birth_place": "Lieu de naissance", "nina": "NINA", "passport_number": "N° passeport",
-    "phone": "Téléphone", "region_id": "Région", "diploma_id": "Diplôme", "series_id": "Série",
+    "phone": "Téléphone", "email": "E-mail", "region_id": "Région", "diploma_id": "Diplôme", "series_id": "Série",
     "diploma_year": "Année du diplôme", "diploma_average": "Moyenne", "choices": "Choix",
 }
 INSTRUCTIONS = [
     "Une ligne par candidat, à partir de la ligne 2. Les colonnes marquées * sont obligatoires.",
     "Renseignez le NINA ou, à défaut, le numéro de passeport : c'est lui qui identifie le candidat.",
+    "Sexe : F ou M (Femme, Fille, Homme, Garçon… sont acceptés). Région : code (00, 01…) ou nom. "
+    "Diplôme et série : code ou nom.",
     "Dates au format jj/mm/aaaa. Choix 1, 2 et 3 : codes des offres de la campagne (liste déroulante).",
     "Réimporter le même fichier ne crée rien de nouveau ; un NINA déjà connu avec d'autres "
-    "données est signalé comme conflit et n'est jamais écrasé.",
+    "données est signalé comme conflit : le dossier n'est modifié que si un gestionnaire "
+    "choisit d'appliquer les valeurs du fichier à cette ligne.",
 ]
 
 
@@ -81,8 +134,58 @@ def parse_passport(value: Any):
     return passport, None
 
 
+def parse_email(value: Any):
+    text_value, error = parsers.parse_text(value, max_length=254)
+    if error or text_value is None:
+        return text_value, error
+    from email_validator import EmailNotValidError, validate_email
+
+    email = text_value.replace(" ", "").lower()
+    if email.startswith("mailto:"):
+        email = email[len("mailto:"):]
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return None, f"Adresse e-mail invalide : « {text_value} » (ex. awa.traore@exemple.ml)."
+    return email, None
+
+
 def _parse_offer_code(codes: dict[str, int]) -> Callable[[Any], tuple]:
     return parsers.code_parser(codes, "Code d'offre inconnu dans cette campagne : « {value} ».")
+
+
+def _by_name(names: dict[str, str], aliases: dict[str, str]) -> dict[str, str]:
+    """{spelling: code} for aliases given as {spelling: name}, for the names that exist."""
+    code_of = {normalise_header(name): code for code, name in names.items()}
+    found = {}
+    for spelling, name in aliases.items():
+        code = code_of.get(normalise_header(name))
+        if code is not None:
+            found[spelling] = code
+    return found
+
+
+def _series_aliases(series: dict[str, str]) -> dict[str, str]:
+    """Series by their code without the T of « Terminale » (« SE », « SExp », « LL »), and by
+    their name shortened as on paper forms (« Sc. Exp. », « Sciences éco »)."""
+    from itertools import product
+
+    aliases: dict[str, str] = {}
+    for code, name in series.items():
+        if len(code) >= 3 and code[:1].upper() == "T":
+            aliases.setdefault(code[1:], code)
+        words = normalise_header(name).split()
+        if words and words[0] == "terminale":
+            words = words[1:]
+        options = [(w, *SERIES_WORDS.get(w, ())) for w in words]
+        if len(options) <= 4:
+            for combination in product(*options):
+                aliases.setdefault(" ".join(combination), code)
+    return aliases
+
+
+def _known(aliases: dict[str, str], codes) -> dict[str, str]:
+    return {spelling: code for spelling, code in aliases.items() if code in codes}
 
 
 class _Context:
@@ -104,6 +207,13 @@ class _Context:
         self.series_diploma = {s.code: s.diploma_id for s in series}
         self.offer_ids = dict(db.session.execute(
             select(Offer.code, Offer.id).where(Offer.campaign_id == campaign.id).order_by(Offer.code)).all())
+        # For the conflicts' values, shown as the sheet writes them.
+        every = lambda model: db.session.execute(select(model.id, model.code)).all()  # noqa: E731
+        self.region_codes = dict(every(Region))
+        self.diploma_codes = dict(every(Diploma))
+        self.series_codes = dict(every(Series))
+        self.offer_codes = dict(db.session.execute(
+            select(Offer.id, Offer.code).where(Offer.campaign_id == campaign.id)).all())
 
 
 def build_spec(ctx: _Context) -> SheetSpec:
@@ -114,7 +224,9 @@ def build_spec(ctx: _Context) -> SheetSpec:
         ColumnSpec("last_name", "Nom", required=True, options={"max_length": 100}, synonyms=("Nom de famille",)),
         ColumnSpec("first_names", "Prénom(s)", required=True, options={"max_length": 150},
                    synonyms=("Prénom", "Prénoms")),
-        ColumnSpec("sex", "Sexe", kind="choice", required=True, choices=SEX_CHOICES, width=10),
+        ColumnSpec("sex", "Sexe", kind="choice", required=True, choices=SEX_CHOICES, width=10,
+                   synonyms=("Sexe (M/F)", "Sexe (F/M)", "Genre", "Sexe H/F"), aliases=SEX_ALIASES,
+                   expected=SEX_EXPECTED, help="F ou M (Femme, Fille, Homme, Garçon… acceptés)"),
         ColumnSpec("birth_date", "Date de naissance", kind="date", required=True,
                    synonyms=("Né(e) le", "Né le", "Née le", "Ne(e) le")),
         ColumnSpec("birth_place", "Lieu de naissance", options={"max_length": 100}, synonyms=("Né(e) à",)),
@@ -122,19 +234,36 @@ def build_spec(ctx: _Context) -> SheetSpec:
         ColumnSpec("passport_number", "N° passeport", synonyms=("Passeport", "Numéro de passeport"),
                    parser=parse_passport, help="Lettres et chiffres (obligatoire sans NINA)"),
         ColumnSpec("phone", "Téléphone", kind="phone", width=16),
+        ColumnSpec("email", "E-mail", parser=parse_email, width=28,
+                   synonyms=("Courriel", "Adresse e-mail", "Adresse électronique", "Email", "Mail",
+                             "Adresse mail"),
+                   help="Adresse e-mail (facultative), ex. awa.traore@exemple.ml"),
         ColumnSpec("region", "Région", kind="choice", choices=ctx.regions or {"00": "District de Bamako"},
+                   synonyms=("Région d'origine", "Région de résidence", "Code région"),
+                   aliases=_by_name(ctx.regions, REGION_ALIASES), noise=REGION_NOISE,
                    help="Code (00, 01…) ou nom de la région"),
         ColumnSpec("diploma", "Diplôme", kind="choice", required=True,
-                   choices=ctx.diplomas or {"BAC": "Baccalauréat"}),
-        ColumnSpec("series", "Série", kind="choice", choices=ctx.series or {"-": "-"}),
+                   choices=ctx.diplomas or {"BAC": "Baccalauréat"},
+                   synonyms=("Diplôme obtenu", "Dernier diplôme", "Diplôme le plus élevé"),
+                   aliases=_known(DIPLOMA_ALIASES, ctx.diplomas), noise=DIPLOMA_NOISE,
+                   help="Code (" + ", ".join(ctx.diplomas or {"BAC": ""}) + ") ou nom du diplôme"),
+        ColumnSpec("series", "Série", kind="choice", choices=ctx.series or {"-": "-"},
+                   synonyms=("Série du bac", "Série du baccalauréat", "Option"),
+                   aliases=_series_aliases(ctx.series), noise=SERIES_NOISE,
+                   help="Code (" + ", ".join(ctx.series or {"-": ""}) + ") ou nom de la série"),
         ColumnSpec("diploma_year", "Année du diplôme", kind="integer",
+                   synonyms=("Année d'obtention", "Année d'obtention du diplôme", "Année obtention",
+                             "Année du bac", "Session"),
                    options={"min_value": 1960, "max_value": year}),
         ColumnSpec("diploma_average", "Moyenne", kind="decimal",
+                   synonyms=("Moyenne /20", "Moyenne sur 20", "Moyenne générale", "Moy", "Moy."),
                    options={"min_value": 0, "max_value": 20, "places": 2}, help="Sur 20, ex. 12,5"),
     ]
     for rank in range(1, MAX_CHOICES + 1):
         columns.append(ColumnSpec(f"choice{rank}", f"Choix {rank}", kind="choice", required=rank == 1,
                                   choices=offer_codes, parser=offer_parser, width=22,
+                                  synonyms=(f"Choix n° {rank}", f"{rank}er choix" if rank == 1 else f"{rank}e choix",
+                                            f"Offre {rank}", f"Code offre {rank}", f"Vœu {rank}"),
                                   help="Code d'une offre de la campagne"))
     return SheetSpec(SHEET_NAME, columns)
 
@@ -153,7 +282,7 @@ def _values(record: dict, ctx: _Context) -> dict:
         "last_name": record["last_name"], "first_names": record["first_names"], "sex": record["sex"],
         "birth_date": record["birth_date"], "birth_place": record.get("birth_place"),
         "nina": record.get("nina"), "passport_number": record.get("passport_number"),
-        "phone": record.get("phone"),
+        "phone": record.get("phone"), "email": record.get("email"),
         "region_id": ctx.region_ids.get(record.get("region")) if record.get("region") else None,
         "diploma_id": ctx.diploma_ids.get(record["diploma"]),
         "series_id": ctx.series_ids.get(series_code) if series_code else None,
@@ -202,7 +331,8 @@ def _check_row(record: dict, spec: SheetSpec, ctx: _Context, mapping: dict) -> l
 
 def _existing(campaign: Campaign) -> tuple[dict, dict, dict]:
     """Existing applications of the campaign keyed by NINA and by passport, and their choices."""
-    cols = [Application.id, *(getattr(Application, name) for name in COMPARED)]
+    cols = [Application.id, Application.version, Application.status,
+            *(getattr(Application, name) for name in COMPARED)]
     by_nina, by_passport = {}, {}
     for row in db.session.execute(select(*cols).where(Application.campaign_id == campaign.id)):
         data = dict(row._mapping)
@@ -220,31 +350,87 @@ def _existing(campaign: Campaign) -> tuple[dict, dict, dict]:
     return by_nina, by_passport, choices
 
 
+def name_key(value: str | None) -> str:
+    """A name as people recognise it: "TRAORÉ", "Traore", "traoré " are one name, and
+    "Marie-Claire" is "Marie Claire" (case, accents, spaces, hyphens, apostrophes aside)."""
+    return normalise_header(value).replace(" ", "") if value else ""
+
+
+def _same(name: str, old, new) -> bool:
+    if name in NAME_FIELDS:
+        return name_key(old) == name_key(new)
+    if name == "email":
+        return (old or "").lower() == (new or "").lower()
+    if isinstance(old, Decimal) or isinstance(new, Decimal):
+        old = None if old is None else Decimal(old).quantize(Decimal("0.01"))
+        new = None if new is None else Decimal(new).quantize(Decimal("0.01"))
+    return old == new
+
+
 def _differences(current: dict, values: dict, current_choices: list[int], offer_ids: list[int]) -> list[str]:
-    diffs = []
-    for name in COMPARED:
-        old, new = current.get(name), values.get(name)
-        if isinstance(old, Decimal) or isinstance(new, Decimal):
-            old = None if old is None else Decimal(old).quantize(Decimal("0.01"))
-            new = None if new is None else Decimal(new).quantize(Decimal("0.01"))
-        if old != new:
-            diffs.append(FIELD_LABELS[name])
+    """The keys that differ (COMPARED names, then "choices")."""
+    diffs = [name for name in COMPARED if not _same(name, current.get(name), values.get(name))]
     if current_choices != offer_ids:
-        diffs.append(FIELD_LABELS["choices"])
+        diffs.append("choices")
     return diffs
+
+
+def _shown(name: str, value, ctx: _Context):
+    """A stored value as the sheet writes it (codes, dd/mm/yyyy, 13,50), for a conflict."""
+    if value is None or value == []:
+        return ""
+    if name == "region_id":
+        return ctx.region_codes.get(value, value)
+    if name == "diploma_id":
+        return ctx.diploma_codes.get(value, value)
+    if name == "series_id":
+        return ctx.series_codes.get(value, value)
+    if name == "choices":
+        return ", ".join(str(ctx.offer_codes.get(v, v)) for v in value)
+    if name == "sex":
+        return SEX_CHOICES.get(value, value)
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, Decimal):
+        return f"{Decimal(value).quantize(Decimal('0.01'))}".replace(".", ",")
+    return str(value)
+
+
+def _corrections(corrections) -> tuple[bool, set[int]]:
+    """(all rows?, the Excel rows chosen) from "all", an iterable of row numbers or None."""
+    if corrections is None:
+        return False, set()
+    if isinstance(corrections, str):
+        if corrections.strip().lower() in ("all", "tout", "tous"):
+            return True, set()
+        corrections = [c for c in corrections.replace(";", ",").split(",") if c.strip()]
+    rows = set()
+    for value in corrections:
+        try:
+            rows.add(int(value))
+        except (TypeError, ValueError):
+            continue
+    return False, rows
 
 
 def import_applicants(campaign: Campaign, data: bytes, filename: str, actor=None, commit: bool = False,
                       progress: Callable[[int], None] | None = None,
                       stored_name: str | None = None, job_id: int | None = None,
-                      record: bool = True) -> ImportResult:
-    """Dry run (commit=False) or all-or-nothing commit. `progress(n)` is called as rows are done."""
-    sheet, result = open_upload(KIND, campaign, data, filename, actor, record, stored_name, job_id, progress)
+                      record: bool = True, corrections=None) -> ImportResult:
+    """Dry run (commit=False) or all-or-nothing commit. `progress(n)` is called as rows are done.
+    `corrections` ("all" or Excel row numbers): the conflicts whose file values are applied at
+    the commit (audited); the other conflicts leave their files as they are."""
+    ctx = _Context(campaign)
+    spec = build_spec(ctx)
+    sheet, result = open_upload(KIND, campaign, data, filename, actor, record, stored_name, job_id, progress,
+                                spec=spec)
     if sheet is None:
         return result
+    spec = sheet_spec(spec, result)
     # A commit consumes the sheet's rows as it validates them (its error report, if any, comes
     # from analysing the stored file again, as for every import).
-    plan = _Plan(campaign, sheet.rows, result, consume=commit)
+    plan = _Plan(campaign, sheet.rows, result, consume=commit, ctx=ctx, spec=spec, header=result.header,
+                 corrections=corrections if commit else None)
     if not commit:
         for _chunk in plan.chunks():
             pass
@@ -277,15 +463,56 @@ def import_applicants(campaign: Campaign, data: bytes, filename: str, actor=None
     if plan.errors:
         if savepoint is not None:
             savepoint.rollback()
+        result.counts["corrected"] = 0
         record_if(record, result, campaign, actor, "rejected", stored_name, job_id)
         return result
     if savepoint is not None:
         savepoint.commit()
+    _apply_corrections(plan, campaign, actor, filename)
     if progress is not None:
         progress(result.counts["rows"] - written)
     result.committed = True
     record_if(record, result, campaign, actor, "committed", stored_name, job_id)
     return result
+
+
+def _apply_corrections(plan: "_Plan", campaign: Campaign, actor, filename: str) -> None:
+    """The file's values written into the conflicts chosen, each file's change audited. The
+    version column guards each UPDATE: a file changed meanwhile raises Conflict."""
+    chosen = [c for c in plan.result.conflicts if c.get("apply")]
+    for conflict in chosen:
+        application = db.session.get(Application, conflict["application_id"])
+        values, offer_ids = plan.pending[conflict["row"]]
+        if application is None or application.version != conflict["version"]:
+            raise Conflict("Un dossier en conflit a été modifié pendant l'import ; aucune donnée n'a été "
+                           "enregistrée. Relancez l'analyse du fichier.")
+        before, after = {}, {}
+        for name in conflict["keys"]:
+            if name == "choices":
+                continue
+            before[name], after[name] = _shown(name, getattr(application, name), plan.ctx), \
+                _shown(name, values[name], plan.ctx)
+            setattr(application, name, values[name])
+        if {"nina", "birth_date"} & set(conflict["keys"]):
+            warning = parsers.nina_birth_year_warning(application.nina, application.birth_date)
+            application.identity_warnings = [warning] if warning else None
+        if "choices" in conflict["keys"]:
+            before["choices"] = _shown("choices", [c.offer_id for c in application.choices], plan.ctx)
+            after["choices"] = _shown("choices", offer_ids, plan.ctx)
+            application.choices.clear()
+            db.session.flush()
+            for rank, offer_id in enumerate(offer_ids, start=1):
+                application.choices.append(ApplicationChoice(offer_id=offer_id, rank=rank))
+        application.updated_at = utcnow()
+        audit(actor, "application.import_correction", application, before=before, after=after,
+              reason=f"Import {filename}, ligne {conflict['row']} : valeurs du fichier appliquées",
+              campaign_id=campaign.id)
+        plan.result.corrections.append(conflict)
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise Conflict("Un dossier en conflit a été modifié pendant l'import ; aucune donnée n'a été "
+                       "enregistrée. Relancez l'analyse du fichier.") from exc
 
 
 class _Plan:
@@ -294,19 +521,24 @@ class _Plan:
     `chunks()` yields the new rows, CHUNK_SIZE at a time, each as (values in VALUE_KEYS order,
     offer ids by rank); it touches no database, so it may run in another thread. Errors and
     conflicts accumulate in `result` as they are found; `finish()` sorts them and sets the
-    counts. New rows are tuples, never kept as dicts: 100,000 dicts would double the peak memory."""
+    counts. New rows are tuples, never kept as dicts: 100,000 dicts would double the peak memory.
+    The values of the conflicts to correct are kept (`pending`, by Excel row)."""
 
-    def __init__(self, campaign: Campaign, rows: list, result: ImportResult, consume: bool = False):
+    def __init__(self, campaign: Campaign, rows: list, result: ImportResult, consume: bool = False,
+                 ctx: _Context | None = None, spec: SheetSpec | None = None, header=None, corrections=None):
         self.rows = rows
         self.consume = consume
         self.result = result
-        self.ctx = _Context(campaign)
-        self.spec = build_spec(self.ctx)
-        self.mapping = column_positions(rows, self.spec)
+        self.ctx = ctx or _Context(campaign)
+        self.spec = spec or build_spec(self.ctx)
+        self.header = header if header is not None else resolve_header(rows, self.spec)
+        self.mapping = self.header.mapping
         self.by_nina, self.by_passport, self.existing_choices = _existing(campaign)
         self.errors: list[dict] = []
         self.new = self.unchanged = self.valid = 0
         self.flagged_rows: set[int] = set()  # rows that parsed but failed a cross-column check
+        self.apply_all, self.apply_rows = _corrections(corrections)
+        self.pending: dict[int, tuple[dict, list[int]]] = {}
 
     def chunks(self):
         ctx, spec, mapping, errors = self.ctx, self.spec, self.mapping, self.errors
@@ -314,7 +546,7 @@ class _Plan:
         seen_nina: dict[str, int] = {}
         seen_passport: dict[str, int] = {}
         chunk: list[tuple[tuple, list[int]]] = []
-        for row in iter_records(self.rows, spec, errors, consume=self.consume):
+        for row in iter_records(self.rows, spec, errors, consume=self.consume, header=self.header):
             self.valid += 1
             row_errors = _check_row(row, spec, ctx, mapping)
             nina, passport = row.get("nina"), row.get("passport_number")
@@ -350,27 +582,68 @@ class _Plan:
             yield chunk
 
     def _compare(self, row: dict, nina, passport, current: dict, values: dict, offer_ids: list[int]) -> None:
-        diffs = _differences(current, values, self.existing_choices.get(current["id"], []), offer_ids)
-        if not diffs:
+        current_choices = self.existing_choices.get(current["id"], [])
+        keys = _differences(current, values, current_choices, offer_ids)
+        if not keys:
             self.unchanged += 1
             return
         key = "NINA" if nina and current.get("nina") == nina else "N° passeport"
+        ctx = self.ctx
+        changes = [{"key": name, "field": FIELD_LABELS[name],
+                    "old": _shown(name, current_choices if name == "choices" else current.get(name), ctx),
+                    "new": _shown(name, offer_ids if name == "choices" else values.get(name), ctx)}
+                   for name in keys]
+        blocked = self._blocked(current, values, keys)
+        excel_row = row["_row"]
+        apply = not blocked and (self.apply_all or excel_row in self.apply_rows)
+        if apply:
+            self.pending[excel_row] = (values, offer_ids)
+        fields = [FIELD_LABELS[name] for name in keys]
         self.result.conflicts.append({
-            "sheet": self.spec.name, "row": row["_row"], "key": key,
+            "sheet": self.spec.name, "row": excel_row, "key": key,
             "value": nina if key == "NINA" else passport,
-            "fields": diffs,
+            "fields": fields, "keys": keys, "changes": changes,
+            "application_id": current["id"], "version": current["version"],
+            "applicable": not blocked, "blocked": blocked, "apply": apply,
             "message": (f"{key} déjà enregistré dans la campagne avec d'autres données "
-                        f"({', '.join(diffs)}) : la ligne n'est pas importée, le dossier "
-                        "existant n'est pas modifié."),
+                        f"({', '.join(fields)}) : " + (
+                            "les valeurs du fichier seront appliquées au dossier existant." if apply else
+                            "la ligne n'est pas importée, le dossier existant n'est pas modifié.")),
         })
+
+    def _blocked(self, current: dict, values: dict, keys: list[str]) -> str:
+        """Why the file's values cannot be applied to this file, or ""."""
+        if "choices" in keys and current.get("status") not in CHOICES_CORRECTABLE:
+            return ("Les choix d'un dossier déjà transmis au comité ne se corrigent pas par import "
+                    f"(statut : {STATUS_LABELS.get(current.get('status'), current.get('status'))}).")
+        for name, index, label in (("nina", self.by_nina, "Ce NINA"),
+                                   ("passport_number", self.by_passport, "Ce numéro de passeport")):
+            if name in keys and values.get(name):
+                other = index.get(values[name])
+                if other is not None and other["id"] != current["id"]:
+                    return f"{label} est déjà celui d'un autre dossier de la campagne."
+        return ""
 
     def finish(self) -> None:
         errors, result = self.errors, self.result
         sort_errors(errors)
         result.errors = errors
+        corrected = sum(1 for c in result.conflicts if c.get("apply"))
         result.counts = {"new": self.new, "unchanged": self.unchanged, "conflicts": len(result.conflicts),
-                         "errors": len(errors),
-                         "rows": self.valid + len({e["row"] for e in errors if e.get("row")} - self.flagged_rows)}
+                         "corrected": corrected, "errors": len(errors),
+                         "rows": self.valid + len({e["row"] for e in errors if e.get("row")} - self.flagged_rows),
+                         "plan": self._fingerprint()}
+
+    def _fingerprint(self) -> str:
+        """The analysis as a digest, whatever corrections are chosen: a commit whose digest
+        differs from its dry run's read other data (imports.services.plan_changed)."""
+        import hashlib
+        import json
+
+        items = [[c["row"], c["application_id"], c["version"], c["keys"], [ch["new"] for ch in c["changes"]]]
+                 for c in self.result.conflicts]
+        text = json.dumps([self.new, self.unchanged, items], ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _reserve_references(campaign: Campaign, count: int) -> int:

@@ -18,7 +18,7 @@ from ..audit.services import record as audit
 from ..exports.registry import ExportKind
 from ..extensions import db
 from ..imports.common import (
-    ImportResult, column_positions, open_upload, record_if, row_error, sort_errors,
+    ImportResult, open_upload, record_if, row_error, sheet_spec, sort_errors,
 )
 from ..imports.registry import ImportKind
 from ..reference.models import Establishment, Level, Programme, Sector
@@ -37,8 +37,9 @@ INSTRUCTIONS = [
 ]
 
 
-def _code_parser(known: dict[str, int], label: str) -> Callable[[Any], tuple]:
-    return parsers.code_parser(known, f"{label} inconnu : « {{value}} ».", max_length=30)
+def _code_parser(known: dict[str, int], label: str, names: dict[str, str] | None = None) -> Callable[[Any], tuple]:
+    """A code whatever its case, spaces or hyphens (« ts dd », « TS_DD »), or the full name."""
+    return parsers.code_parser(known, f"{label} inconnu : « {{value}} ».", max_length=30, names=names)
 
 
 def _lookups() -> tuple[dict, dict]:
@@ -50,19 +51,35 @@ def _lookups() -> tuple[dict, dict]:
     return programmes, establishments
 
 
-def build_spec(programmes: dict, establishments: dict) -> SheetSpec:
+def _names() -> tuple[dict, dict]:
+    programmes = dict(db.session.execute(select(Programme.code, Programme.title)
+                                         .where(Programme.active.is_(True))).all())
+    establishments = dict(db.session.execute(select(Establishment.code, Establishment.name)
+                                             .where(Establishment.active.is_(True))).all())
+    return programmes, establishments
+
+
+def build_spec(programmes: dict, establishments: dict, names: tuple[dict, dict] | None = None) -> SheetSpec:
+    programme_names, establishment_names = names or ({}, {})
     return SheetSpec(SHEET_NAME, [
-        ColumnSpec("code", "Code offre", options={"max_length": 40}, width=22),
+        ColumnSpec("code", "Code offre", options={"max_length": 40}, width=22,
+                   synonyms=("Code de l'offre", "Offre")),
         ColumnSpec("programme", "Code filière", kind="choice", required=True,
-                   choices=list(programmes) or ["-"], synonyms=("Filière", "Code programme"),
-                   parser=_code_parser(programmes, "Code filière")),
+                   choices=list(programmes) or ["-"], synonyms=("Filière", "Code programme", "Code de la filière"),
+                   parser=_code_parser(programmes, "Code filière", programme_names or None),
+                   help="Code de la filière (ou son intitulé)"),
         ColumnSpec("establishment", "Code établissement", kind="choice", required=True,
-                   choices=list(establishments) or ["-"], synonyms=("Établissement",),
-                   parser=_code_parser(establishments, "Code établissement"), width=22),
+                   choices=list(establishments) or ["-"],
+                   synonyms=("Établissement", "Code de l'établissement", "Institut"),
+                   parser=_code_parser(establishments, "Code établissement", establishment_names or None), width=22,
+                   help="Code de l'établissement (ou son nom)"),
         ColumnSpec("seats", "Places", kind="integer", required=True,
-                   options={"min_value": 0, "max_value": 10_000}, synonyms=("Nombre de places",)),
+                   options={"min_value": 0, "max_value": 10_000},
+                   synonyms=("Nombre de places", "Nb places", "Nombre places", "Places offertes", "Quota")),
         ColumnSpec("reserved_seats", "Places réservées", kind="integer",
-                   options={"min_value": 0, "max_value": 10_000}),
+                   options={"min_value": 0, "max_value": 10_000},
+                   synonyms=("Places réservées aux femmes", "Places filles", "Réservées", "Dont filles",
+                             "Dont femmes")),
     ])
 
 
@@ -78,13 +95,15 @@ def import_offers(campaign: Campaign, data: bytes, filename: str, actor=None, co
                   progress: Callable[[int], None] | None = None,
                   stored_name: str | None = None, job_id: int | None = None,
                   record: bool = True) -> ImportResult:
-    sheet, result = open_upload(KIND, campaign, data, filename, actor, record, stored_name, job_id, progress)
+    programmes, establishments = _lookups()
+    spec = build_spec(programmes, establishments, _names())
+    sheet, result = open_upload(KIND, campaign, data, filename, actor, record, stored_name, job_id, progress,
+                                spec=spec)
     if sheet is None:
         return result
-    programmes, establishments = _lookups()
-    spec = build_spec(programmes, establishments)
-    records, errors = validate_rows(sheet.rows, spec)
-    mapping = column_positions(sheet.rows, spec)
+    spec = sheet_spec(spec, result)
+    records, errors = validate_rows(sheet.rows, spec, header=result.header)
+    mapping = result.header.mapping
 
     offers = db.session.execute(select(Offer).where(Offer.campaign_id == campaign.id)).scalars().all()
     by_pair = {(o.programme_id, o.establishment_id): o for o in offers}
@@ -97,7 +116,9 @@ def import_offers(campaign: Campaign, data: bytes, filename: str, actor=None, co
         row = rec["_row"]
         reserved = rec.get("reserved_seats") or 0
         pair = (programmes[rec["programme"]], establishments[rec["establishment"]])
-        code = rec.get("code") or f"{rec['programme']}-{rec['establishment']}"
+        # Without a code, an existing offer keeps its own; a new one gets "programme-establishment".
+        code = rec.get("code") or (by_pair[pair].code if pair in by_pair else
+                                   f"{rec['programme']}-{rec['establishment']}")
         row_errors = []
         if reserved > rec["seats"]:
             row_errors.append(row_error(spec, row, "reserved_seats", rec.get("reserved_seats"),
@@ -107,7 +128,7 @@ def import_offers(campaign: Campaign, data: bytes, filename: str, actor=None, co
             row_errors.append(row_error(spec, row, "programme", rec["programme"],
                                      f"Même filière et même établissement que la ligne {seen_pairs[pair]}.",
                                      mapping))
-        if code in seen_codes:
+        if code in seen_codes and pair not in seen_pairs:  # the same pair is said above
             row_errors.append(row_error(spec, row, "code", code,
                                      f"Code offre déjà utilisé ligne {seen_codes[code]}.", mapping))
         current = by_pair.get(pair)

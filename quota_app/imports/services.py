@@ -4,6 +4,7 @@ No request, no flash, no current_user; the caller commits.
 """
 from __future__ import annotations
 
+import inspect
 import io
 import os
 import secrets
@@ -17,7 +18,7 @@ from ..gcpause import gc_paused
 from ..permissions import IMPORT_KINDS_BY_ROLE
 from ..registry import lookup
 from ..spreadsheets.error_report import build_error_report
-from .common import ImportResult
+from .common import ImportResult, outcome, written_count
 from .models import ImportRun
 from .registry import ImportKind, import_kinds
 
@@ -57,11 +58,27 @@ def campaign_by_code(code: str):
 
 def run_import(kind: str, campaign, data: bytes, filename: str, actor=None, commit: bool = False,
                progress=None, stored_name: str | None = None, job_id: int | None = None,
-               record: bool = True) -> ImportResult:
+               record: bool = True, corrections=None) -> ImportResult:
+    """Runs an importer. `corrections` ("all" or Excel row numbers: the conflicts whose file
+    values a manager chose to apply) goes to the kinds that have conflicts to correct."""
     importer = import_kind(kind).importer
+    extra = {}
+    if corrections is not None and "corrections" in inspect.signature(importer).parameters:
+        extra["corrections"] = corrections
     with gc_paused():  # every import is bulk work: see gcpause
-        return importer(campaign, data, filename, actor, commit=commit, progress=progress,
-                        stored_name=stored_name, job_id=job_id, record=record)
+        result = importer(campaign, data, filename, actor, commit=commit, progress=progress,
+                          stored_name=stored_name, job_id=job_id, record=record, **extra)
+    name_sheet(result)
+    return result
+
+
+def name_sheet(result: ImportResult) -> None:
+    """Every error and conflict names the sheet that was read (an importer names its spec's)."""
+    if not result.sheet_name:
+        return
+    for item in (*result.errors, *result.conflicts):
+        if item.get("sheet") is not None:
+            item["sheet"] = result.sheet_name
 
 
 def _upload_dir() -> str:
@@ -134,23 +151,39 @@ def template_name(kind: str, campaign) -> str:
 
 
 def error_report_bytes(result: ImportResult) -> bytes:
+    """The dry run's report: the sheet as read with its errors, the list of the errors, the
+    conflicts with their stored and file values, and the columns not read."""
     buf = io.BytesIO()
-    build_error_report(result.rows, result.errors, sheet_name="Données").save(buf)
+    header = result.header
+    build_error_report(result.rows, result.errors, sheet_name=result.sheet_name or "Données",
+                       header_row=header.excel_row if header is not None else None,
+                       conflicts=result.conflicts,
+                       columns=header.notes() if header is not None else None).save(buf)
     return buf.getvalue()
 
 
+def written(result: ImportResult) -> int:
+    """Rows the import wrote (0 for a dry run or a refused import)."""
+    return written_count(result.counts) if result.committed else 0
+
+
+def status_of(result: ImportResult) -> str:
+    if result.committed:
+        return "committed"
+    return "rejected" if result.errors else "dry_run"
+
+
 def summary(result: ImportResult) -> str:
-    """A French one-line summary of the counts."""
-    c = result.counts
-    parts = [f"{c.get('new', 0)} nouveau(x)"]
-    if "updated" in c:
-        parts.append(f"{c['updated']} mis à jour")
-    parts.append(f"{c.get('unchanged', 0)} inchangé(s)")
-    if "conflicts" in c:
-        parts.append(f"{c['conflicts']} conflit(s)")
-    parts.append(f"{c.get('errors', 0)} erreur(s)")
-    return f"{label(result.kind)} : " + ", ".join(parts) + "."
+    """What the import wrote (or would write), in French: « Import enregistré : 3 lignes
+    enregistrées (…) » or « Aucune ligne enregistrée : … »."""
+    return f"{label(result.kind)} — {outcome(result.counts, status_of(result))}"
+
+
+def run_outcome(run: ImportRun) -> str:
+    """The same sentence for a recorded run (its counts are kept when its file is gone)."""
+    return outcome(run.counts, run.status)
 
 
 __all__ = ["import_kind", "label", "kinds_for", "run_import", "store_upload", "load_upload",
-           "get_run", "analyse_run", "template_bytes", "error_report_bytes", "summary", "campaign_by_code"]
+           "get_run", "analyse_run", "template_bytes", "error_report_bytes", "summary", "campaign_by_code",
+           "written", "run_outcome"]

@@ -23,10 +23,11 @@ from . import services
 
 
 def queue_import(actor, kind: str, campaign, stored_name: str, filename: str, commit: bool,
-                 dry_run_id: int | None = None) -> Job:
+                 dry_run_id: int | None = None, corrections=None) -> Job:
     job = jobs.create_job(actor, f"import.{kind}", {
         "kind": kind, "campaign_id": campaign.id, "stored_name": stored_name, "filename": filename,
         "commit": bool(commit), "actor_id": getattr(actor, "id", None), "dry_run_id": dry_run_id,
+        "corrections": corrections if corrections is None or isinstance(corrections, str) else list(corrections),
     })
     db.session.commit()
     import_job(job.id)
@@ -49,7 +50,7 @@ def run_job(job_id: int) -> None:
         progress = jobs.Progress(job_id, None)  # the import sets the total once it has read the sheet
         result = services.run_import(params["kind"], campaign, data, params["filename"], actor,
                                      commit=commit, progress=progress, stored_name=params["stored_name"],
-                                     job_id=job_id)
+                                     job_id=job_id, corrections=params.get("corrections"))
         dry_run = db.session.get(ImportRun, params["dry_run_id"]) if params.get("dry_run_id") else None
         if dry_run is not None and services.plan_changed(dry_run, result):
             # What the user confirmed is not what would be written now: write nothing.

@@ -19,7 +19,7 @@ from ..permissions import HOME_ENDPOINTS, may_see_import_run, role_required
 from ..registry import lookup
 from ..viewhelpers import acting_user
 from . import services, tasks
-from .common import MAX_ERRORS_SHOWN
+from .common import MAX_ERRORS_SHOWN, written_count
 from .models import ImportRun
 
 bp = Blueprint("imports", __name__)
@@ -109,7 +109,16 @@ def run(run_id: int):
     confirmed = run.status == "dry_run" and services.already_confirmed(run)
     return render_template("imports/run.html", run=run, campaign=campaign, result=result, confirmed=confirmed,
                            kind_label=services.label(run.kind), max_errors=MAX_ERRORS_SHOWN,
+                           outcome=services.run_outcome(run), written=written_count(run.counts),
                            home_url=_home_url(), home_label=_home_label())
+
+
+def _corrections():
+    """The conflicts whose file values the manager chose to apply: "all", row numbers, or None."""
+    if request.form.get("apply_all"):
+        return "all"
+    rows = [value for value in request.form.getlist("apply") if value.isdigit()]
+    return rows or None
 
 
 @bp.post("/<int:run_id>/valider")
@@ -126,14 +135,21 @@ def confirm(run_id: int):
         flash(error.message, "error")
         return redirect(_home_url())
     actor = acting_user()
+    corrections = _corrections()
+    questions = (run.counts or {}).get("questions") or 0
+    if questions and not request.form.get("columns_checked"):
+        flash(_("Des colonnes du fichier n'ont pas été reconnues : cochez « J'ai vérifié les colonnes » "
+                "pour importer sans elles, ou renommez leurs en-têtes et déposez le fichier de nouveau."),
+              "error")
+        return redirect(url_for("imports.run", run_id=run.id))
     if services.is_big(data):
         job = tasks.queue_import(actor, run.kind, campaign, run.stored_name, run.filename, commit=True,
-                                 dry_run_id=run.id)
+                                 dry_run_id=run.id, corrections=corrections)
         flash(_("L'import se poursuit en arrière-plan."), "info")
         return redirect(url_for("jobs.show", job_id=job.id))
     try:
         result = services.run_import(run.kind, campaign, data, run.filename, actor, commit=True,
-                                     stored_name=run.stored_name)
+                                     stored_name=run.stored_name, corrections=corrections)
         if services.plan_changed(run, result):
             # What the user confirmed is not what would be written now: analyse again instead.
             db.session.rollback()
@@ -149,8 +165,10 @@ def confirm(run_id: int):
         flash(_("Un autre import a modifié la campagne pendant celui-ci ; aucune donnée n'a été "
                 "enregistrée. Relancez l'analyse du fichier."), "error")
         return redirect(url_for("imports.run", run_id=run.id))
-    if result.committed:
-        flash(_("Import enregistré. %(summary)s", summary=services.summary(result)), "success")
+    if result.committed and services.written(result):
+        flash(services.summary(result), "success")
+    elif result.committed:
+        flash(services.summary(result), "info")
     else:
         flash(_("Import refusé : le fichier contient des erreurs ; aucune donnée n'a été modifiée."), "error")
     return redirect(url_for("imports.run", run_id=result.run.id))

@@ -259,26 +259,164 @@ def _choice_pairs(choices: Mapping[str, str] | Iterable) -> list[tuple[Any, str]
     return pairs
 
 
-def choice_parser(choices: Mapping[str, str] | Iterable):
-    """A parser for one column: matches the code or the label, ignoring case, accents,
-    punctuation and spaces; returns the code. The lookup table is built once, and each distinct
-    cell value is parsed once (a column of codes holds few of them)."""
-    pairs = _choice_pairs(choices)
-    lookup: dict[str, Any] = {}
-    for code, label in pairs:  # the first pair wins, as in a scan of the list
-        for candidate in (normalise_header(code), normalise_header(label)):
-            if candidate:
-                lookup.setdefault(candidate.replace(" ", ""), code)
-    labels = [label for _, label in pairs]
-    shown = ", ".join(labels[:10]) + (", …" if len(labels) > 10 else "")
+_DIGITS_ZERO_DECIMALS = re.compile(r"(\d+)(?: 0+)?")  # "1", "01", "1.0" (normalised "1 0")
+_DIGIT_GROUPS = re.compile(r"\d+(?: \d+)+")  # "1 5": 1,5 or 1.5, never the code 15
+_PARTS = re.compile(r"\s+[-–—/:]\s+|[()\[\]]|\s*[–—:]\s*")
+_AMBIGUOUS = object()
+
+
+def spaced_key(value: Any) -> str:
+    """normalise_header, with numbers as Excel stores codes: 1.0 and 1 give "1"."""
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)  # 1.5 matches no code, whatever its digits
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return normalise_header(value)
+
+
+def choice_key(value: Any) -> str | None:
+    """The form under which a coded cell is looked up: case, accents, punctuation and spaces
+    ignored ("Nioro-du-Sahel" -> "niorodusahel"), digits without leading zeros nor zero decimals
+    ("01", 1, 1.0, "1,0" -> "1"). None for a value that can be no code ("1,5")."""
+    text = spaced_key(value)
+    match = _DIGITS_ZERO_DECIMALS.fullmatch(text)
+    if match:
+        return str(int(match.group(1)))
+    if _DIGIT_GROUPS.fullmatch(text) or (isinstance(value, float) and not value.is_integer()):
+        return None
+    return text.replace(" ", "")
+
+
+class ChoiceMatcher:
+    """Finds the code of a coded cell among {code: label}, the way a person reads it.
+
+    In order of trust (an earlier way wins; two codes claiming one spelling in the same way
+    cancel it, so a guess never picks one of two): the code, the label, the `aliases` (usual
+    spellings and abbreviations: {spelling: code}), the label without its `noise` words
+    ("District de Bamako" -> "Bamako"), then a label's first word when no other label starts
+    with it ("Nioro" -> "Nioro du Sahel"). Case, accents, punctuation and spaces never matter,
+    numbers are read as codes (1.0 -> "01"); a cell starting with a noise word is tried without
+    it ("Région de Ségou", "Série TSE"), and a cell in two parts ("04 - Ségou", "F (Femme)") is
+    accepted when its parts agree."""
+
+    def __init__(self, choices, aliases: Mapping[str, Any] | None = None, noise: Iterable[str] = (),
+                 expected: str | None = None, first_words: bool = True):
+        self.pairs = _choice_pairs(choices)
+        self.noise = sorted({normalise_header(n) for n in noise if normalise_header(n)}, key=len, reverse=True)
+        self.keys: dict[str, tuple[int, Any]] = {}
+        for code, label in self.pairs:
+            self._add(code, code, 0)
+        for code, label in self.pairs:
+            self._add(label, code, 1)
+        for spelling, code in (aliases or {}).items():
+            self._add(spelling, code, 2)
+        for code, label in self.pairs:
+            stripped = self._strip(normalise_header(label))
+            if stripped != normalise_header(label):
+                self._add(stripped, code, 3)
+        if first_words:
+            firsts: dict[str, set] = {}
+            for code, label in self.pairs:
+                words = self._strip(normalise_header(label)).split()
+                if len(words) > 1 and len(words[0]) >= 4:
+                    firsts.setdefault(words[0], set()).add(code)
+            for word, codes in firsts.items():
+                if len(codes) == 1:
+                    self._add(word, next(iter(codes)), 4)
+        self.lookup = {key: code for key, (_, code) in self.keys.items() if code is not _AMBIGUOUS}
+        self.expected = expected or self._expected()
+
+    def _add(self, spelling: Any, code: Any, phase: int) -> None:
+        key = choice_key(spelling)
+        if not key:
+            return
+        known = self.keys.get(key)
+        if known is None or known[0] > phase:
+            self.keys[key] = (phase, code)
+        elif known[0] == phase and known[1] is not _AMBIGUOUS and known[1] != code:
+            self.keys[key] = (phase, _AMBIGUOUS)
+
+    def _strip(self, text: str) -> str:
+        """`text` (normalised) without its leading noise words."""
+        changed = True
+        while changed and text:
+            changed = False
+            for word in self.noise:
+                if text.startswith(word + " "):
+                    text, changed = text[len(word) + 1:], True
+                    break
+        return text
+
+    def _expected(self) -> str:
+        shown = [str(label) if normalise_header(code) == normalise_header(label) else f"{code} ({label})"
+                 for code, label in self.pairs]
+        more = f", … ({len(shown)} valeurs)" if len(shown) > 12 else ""
+        return "Valeurs possibles : " + ", ".join(shown[:12]) + more + "."
+
+    def find(self, value: Any) -> Any:
+        """The code, or None."""
+        key = choice_key(value)
+        if key is None:
+            return None
+        code = self.lookup.get(key)
+        if code is not None:
+            return code
+        spaced = spaced_key(value)
+        stripped = self._strip(spaced)
+        if stripped != spaced:
+            code = self.lookup.get(choice_key(stripped) or "")
+            if code is not None:
+                return code
+        if isinstance(value, str):
+            parts = [p for p in _PARTS.split(value) if p and p.strip()]
+            if len(parts) > 1:
+                codes = {self.find(p) for p in parts}
+                codes.discard(None)
+                if len(codes) == 1:
+                    return codes.pop()
+        return None
+
+    def suggestion(self, value: Any) -> str | None:
+        """The label closest to an unknown value, if one is close."""
+        import difflib
+
+        key = choice_key(value) or ""
+        if len(key) < 3:
+            return None
+        labels = {}
+        for code, label in self.pairs:
+            labels.setdefault((choice_key(label) or ""), label)
+            labels.setdefault(choice_key(self._strip(normalise_header(label))) or "", label)
+        for code, label in self.pairs:
+            labels.setdefault(choice_key(code) or "", str(code) if normalise_header(code) != normalise_header(label)
+                              else label)
+        close = difflib.get_close_matches(key, [k for k in labels if k], n=1, cutoff=0.75)
+        return labels[close[0]] if close else None
+
+    def message(self, value: Any) -> str:
+        shown = value if not isinstance(value, float) else _number_text(value)
+        hint = self.suggestion(value)
+        guess = f" Vouliez-vous dire « {hint} » ?" if hint else ""
+        return f"Valeur non reconnue : « {shown} ».{guess} {self.expected}"
+
+
+def choice_parser(choices: Mapping[str, str] | Iterable, aliases: Mapping[str, Any] | None = None,
+                  noise: Iterable[str] = (), expected: str | None = None):
+    """A parser for one column (ChoiceMatcher): the code, the label, the usual spellings;
+    returns the code. The lookup table is built once, and each distinct cell value is parsed
+    once (a column of codes holds few of them). An unknown value's message says what was
+    expected (`expected`, else the codes and labels) and the closest label."""
+    matcher = ChoiceMatcher(choices, aliases, noise, expected)
     seen: dict[Any, Result] = {}
 
     def match(value: Any) -> Result:
         if is_empty(value):
             return None, None
-        code = lookup.get(normalise_header(value).replace(" ", ""))
+        code = matcher.find(value)
         if code is None:
-            return None, f"Valeur non reconnue : « {value} ». Valeurs possibles : {shown}."
+            return None, matcher.message(value)
         return code, None
 
     def parse(value: Any) -> Result:
@@ -291,14 +429,15 @@ def choice_parser(choices: Mapping[str, str] | Iterable):
                 seen[value] = result
         return result
 
+    parse.matcher = matcher
     return parse
 
 
-def parse_choice(value: Any, choices: Mapping[str, str] | Iterable) -> Result:
+def parse_choice(value: Any, choices: Mapping[str, str] | Iterable, aliases: Mapping[str, Any] | None = None) -> Result:
     """Matches the code or the label, ignoring case, accents and punctuation; returns the code.
 
     `choices` is {code: label} or a list of (code, label) or of plain values."""
-    return choice_parser(choices)(value)
+    return choice_parser(choices, aliases)(value)
 
 
 _TRUE = {"oui", "o", "x", "1", "vrai", "yes", "y", "true", "v"}
@@ -321,19 +460,34 @@ def parse_boolean(value: Any) -> Result:
     return None, f"Réponse attendue : Oui ou Non (valeur lue : « {value} »)."
 
 
-def code_parser(codes, unknown: str, max_length: int = 40):
-    """A parser of one code among `codes`, ignoring case and spaces, each spelling parsed once
-    (a sheet repeats a few dozen codes). `unknown` is the French error, with {value}."""
-    by_key = {c.upper().replace(" ", ""): c for c in codes}
+def code_parser(codes, unknown: str, max_length: int = 40, names: Mapping[str, str] | None = None,
+                aliases: Mapping[str, Any] | None = None):
+    """A parser of one code among `codes`, each spelling parsed once (a sheet repeats a few
+    dozen codes). Case, spaces, hyphens and other punctuation do not matter ("ts dd casa",
+    "TS_DD_CASA" -> "TS-DD-CASA"), a number is read as Excel stores it (101.0 -> "101"); with
+    `names` ({code: name}), the name is accepted too. `unknown` is the French error, with
+    {value}; the codes expected are appended to it (the first ones, for a long list)."""
+    codes = list(codes)
+    exact = {str(c).upper().replace(" ", ""): c for c in codes}
+    pairs = [(c, (names or {}).get(c, c)) for c in codes]
+    matcher = ChoiceMatcher(pairs, aliases, first_words=False) if codes else None
+    listed = ", ".join(str(c) for c in codes[:10]) + (f", … ({len(codes)} codes)" if len(codes) > 10 else "")
+    expected = f" Codes attendus : {listed}." if codes else " Aucun code n'est enregistré."
     seen: dict[str, tuple] = {}
 
     def check(value):
-        text_value, error = parse_text(value, max_length=max_length)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text_value, error = parse_text(value, max_length=max_length if names is None else max(max_length, 200))
         if error or text_value is None:
             return text_value, error
-        code = by_key.get(text_value.upper().replace(" ", ""))
+        code = exact.get(text_value.upper().replace(" ", ""))
+        if code is None and matcher is not None:
+            code = matcher.find(text_value)
         if code is None:
-            return None, unknown.format(value=text_value)
+            hint = matcher.suggestion(text_value) if matcher is not None else None
+            guess = f" Vouliez-vous dire « {hint} » ?" if hint else ""
+            return None, unknown.format(value=text_value) + guess + expected
         return code, None
 
     def parse(value):

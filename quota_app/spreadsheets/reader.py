@@ -156,8 +156,8 @@ def _is_true(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true")
 
 
-def _workbook_info(zf: zipfile.ZipFile) -> tuple[list[tuple[str, str]], bool]:
-    """[(sheet name, part path inside the zip)] in workbook order, and whether the workbook
+def _workbook_info(zf: zipfile.ZipFile) -> tuple[list[tuple[str, str, str]], bool]:
+    """[(sheet name, part path inside the zip, state: visible, hidden...)] in workbook order, and whether the workbook
     asks for a full recalculation on load (<calcPr fullCalcOnLoad="1"/>): then no cached
     formula value can be trusted."""
     rel_targets: dict[str, str] = {}
@@ -178,7 +178,7 @@ def _workbook_info(zf: zipfile.ZipFile) -> tuple[list[tuple[str, str]], bool]:
     for _, elem in iterparse(io.BytesIO(zf.read("xl/workbook.xml"))):
         if elem.tag == f"{NS_MAIN}sheet":
             rid = elem.get(f"{NS_REL}id", "")
-            result.append((elem.get("name", ""), rel_targets.get(rid, "")))
+            result.append((elem.get("name", ""), rel_targets.get(rid, ""), elem.get("state") or "visible"))
         elif elem.tag.rpartition("}")[2] == "calcPr":  # by local name: any namespace flavour
             full_calc = full_calc or _is_true(elem.get("fullCalcOnLoad"))
     return result, full_calc
@@ -227,6 +227,18 @@ def _may_hold_formulas(info: XlsxInfo, part: str) -> bool:
     return part in info.formula_parts or part not in info.row_elements
 
 
+def sheet_names(source: Source) -> list[tuple[str, bool]]:
+    """[(name, visible)] of a workbook's sheets in their order; the file must have passed
+    inspect_xlsx. An unreadable workbook gives []."""
+    data = _to_bytes(source)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as zf:
+            parts, _ = _workbook_info(zf)
+    except (zipfile.BadZipFile, ParseError, KeyError, OSError):
+        return []
+    return [(name, state == "visible") for name, _, state in parts]
+
+
 # --- engines ---------------------------------------------------------------------------------
 
 def _read_calamine(data: bytes | str, sheet: str | None) -> tuple[str, Iterable[list[Any]]]:
@@ -270,10 +282,13 @@ def read_sheet(
     blank_run: int = DEFAULT_BLANK_RUN,
     max_uncompressed: int = 150 * MB,
     engine: str = "auto",
+    info: XlsxInfo | None = None,
 ) -> SheetData:
-    """Reads the first sheet (or the sheet named `sheet`). Raises ImportRejected in French."""
+    """Reads the first sheet (or the sheet named `sheet`). Raises ImportRejected in French.
+    `info`: what inspect_xlsx found in this very file (reading a second sheet of it)."""
     data = _to_bytes(source)
-    info = inspect_xlsx(data, max_uncompressed=max_uncompressed)
+    if info is None:
+        info = inspect_xlsx(data, max_uncompressed=max_uncompressed)
 
     try:
         with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as zf:
@@ -283,9 +298,9 @@ def read_sheet(
             if sheet is None:
                 part = parts[0][1]
             else:
-                matching = [p for n, p in parts if n == sheet]
+                matching = [p for n, p, _ in parts if n == sheet]
                 if not matching:
-                    names = ", ".join(f"« {n} »" for n, _ in parts)
+                    names = ", ".join(f"« {n} »" for n, _, _ in parts)
                     raise ImportRejected(
                         f"La feuille « {sheet} » est introuvable dans le fichier "
                         f"(feuilles présentes : {names})."

@@ -3,8 +3,10 @@
 `inspect_xlsx` refuses, with an ImportRejected carrying a French message:
 - anything that is not a zip archive (a renamed .exe, a PDF, a CSV...);
 - a zip that is not an .xlsx workbook (no [Content_Types].xml or xl/workbook.xml);
-- an OLE2 compound file (signature D0 CF 11 E0): that is how Excel stores a workbook
-  protected by a password (encrypted package), and also the old .xls format;
+- an OLE2 compound file (signature D0 CF 11 E0), told apart by the names of its streams: an
+  "EncryptedPackage" is an .xlsx protected by a password (MSG_PROTECTED), a "Workbook" or
+  "Book" stream is the old Excel 97-2003 .xls format (MSG_OLD_XLS), anything else (a Word
+  document...) is not a workbook;
 - a zip bomb: the sum of the declared uncompressed sizes over `max_uncompressed`, one entry
   whose compression ratio is over `max_ratio` (only checked on entries over 1 MiB: small
   parts of a genuine workbook routinely compress very well and cannot hurt), too many entries,
@@ -48,8 +50,14 @@ MSG_NOT_XLSX = (
     "et enregistrez-le au format « Classeur Excel (.xlsx) »."
 )
 MSG_PROTECTED = (
-    "Le fichier est protégé par mot de passe (ou enregistré dans l'ancien format Excel "
-    "97-2003 .xls). Retirez le mot de passe et enregistrez-le au format .xlsx."
+    "Le fichier est protégé par mot de passe : il ne peut pas être lu. Ouvrez-le dans Excel, "
+    "retirez le mot de passe (Fichier > Informations > Protéger le classeur > Chiffrer avec mot "
+    "de passe, puis effacez-le), enregistrez-le et déposez-le de nouveau."
+)
+MSG_OLD_XLS = (
+    "Le fichier est au format Excel 97-2003 (.xls), que l'import ne lit pas. Ouvrez-le dans "
+    "Excel ou LibreOffice et enregistrez-le au format « Classeur Excel (.xlsx) », puis "
+    "déposez-le de nouveau."
 )
 MSG_TOO_BIG = (
     "Le fichier est anormalement volumineux une fois décompressé ; il a été refusé par "
@@ -115,12 +123,40 @@ def as_binary_stream(source: Source) -> tuple[BinaryIO, bool]:
     return source, False
 
 
+# Stream names of an OLE2 directory entry: UTF-16LE, ended by a NUL character.
+_OLE2_ENCRYPTED = tuple(name.encode("utf-16-le") + b"\x00\x00" for name in ("EncryptedPackage", "EncryptionInfo"))
+_OLE2_XLS = tuple(name.encode("utf-16-le") + b"\x00\x00" for name in ("Workbook", "Book"))
+_OLE2_SCAN_MAX = 64 * MB
+
+
+def ole2_kind(stream: BinaryIO) -> str:
+    """"encrypted" (an .xlsx protected by a password), "xls" (Excel 97-2003) or "other", from the
+    stream names of the compound file's directory (scanned as bytes, chunk by chunk)."""
+    found_xls = False
+    tail = b""
+    read = 0
+    while read < _OLE2_SCAN_MAX:
+        chunk = stream.read(CHUNK)
+        if not chunk:
+            break
+        read += len(chunk)
+        window = tail + chunk
+        if any(name in window for name in _OLE2_ENCRYPTED):
+            return "encrypted"
+        found_xls = found_xls or any(name in window for name in _OLE2_XLS)
+        tail = window[-40:]
+    return "xls" if found_xls else "other"
+
+
 def _check_signature(stream: BinaryIO) -> None:
     start = stream.tell()
     head = stream.read(8)
     stream.seek(start)
     if head.startswith(OLE2_SIGNATURE[:4]):
-        raise ImportRejected(MSG_PROTECTED)
+        kind = ole2_kind(stream)
+        stream.seek(start)
+        raise ImportRejected(MSG_PROTECTED if kind == "encrypted" else
+                             MSG_OLD_XLS if kind == "xls" else MSG_NOT_XLSX)
     if not head.startswith(ZIP_SIGNATURES):
         raise ImportRejected(MSG_NOT_XLSX)
 

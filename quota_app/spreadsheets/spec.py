@@ -17,7 +17,7 @@ from operator import is_, itemgetter
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from . import parsers
-from .headers import find_header_row, match_columns
+from .headers import HeaderMatch, resolve_header
 
 KINDS = ("text", "integer", "decimal", "date", "phone", "nina", "choice", "boolean")
 
@@ -46,6 +46,11 @@ class ColumnSpec:
     options: Mapping[str, Any] = field(default_factory=dict)  # e.g. max_length, min_value
     help: str = ""
     parser: Callable[[Any], tuple[Any, str | None]] | None = None
+    # A choice column: usual spellings {spelling: code}, words a cell may start with and that
+    # tell nothing ("Région de", "Série"), the French text of what is expected.
+    aliases: Mapping[str, Any] = field(default_factory=dict)
+    noise: tuple[str, ...] = ()
+    expected: str | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -77,7 +82,7 @@ class ColumnSpec:
             return parsers.parse_nina
         if self.kind == "boolean":
             return parsers.parse_boolean
-        return parsers.choice_parser(self.choices)
+        return parsers.choice_parser(self.choices, self.aliases, self.noise, self.expected)
 
     def choice_labels(self) -> list[str]:
         if not self.choices:
@@ -112,8 +117,8 @@ def _error(sheet, row, column, value, message, column_index=None, key=None) -> d
     }
 
 
-def validate_rows(rows: Sequence[Sequence[Any]], spec: SheetSpec,
-                  sheet: str | None = None) -> tuple[list[dict], list[dict]]:
+def validate_rows(rows: Sequence[Sequence[Any]], spec: SheetSpec, sheet: str | None = None,
+                  header: HeaderMatch | None = None) -> tuple[list[dict], list[dict]]:
     """Parses every data row below the header row.
 
     `rows[i]` is Excel row i + 1 (as given by reader.read_sheet). Returns (records, errors):
@@ -123,12 +128,21 @@ def validate_rows(rows: Sequence[Sequence[Any]], spec: SheetSpec,
     missing required columns give errors and no records. Blank rows are skipped.
     """
     errors: list[dict] = []
-    records = list(iter_records(rows, spec, errors, sheet))
+    records = list(iter_records(rows, spec, errors, sheet, header=header))
     return records, errors
 
 
+def _lookalikes(header: HeaderMatch, title: str) -> str:
+    near = [q for q in header.questions if title in q["columns"]]
+    if not near:
+        return ""
+    cells = ", ".join(f"« {q['header']} » (colonne {q['letter']})" for q in near)
+    return f" Elle ressemble à {cells} : renommez l'en-tête en « {title} »."
+
+
 def iter_records(rows: Sequence[Sequence[Any]], spec: SheetSpec, errors: list[dict],
-                 sheet: str | None = None, consume: bool = False) -> Iterator[dict]:
+                 sheet: str | None = None, consume: bool = False,
+                 header: HeaderMatch | None = None) -> Iterator[dict]:
     """validate_rows one record at a time: a big import turns each record into its compact
     insert values at once instead of holding 100,000 dicts. Errors are appended to `errors`.
 
@@ -140,21 +154,23 @@ def iter_records(rows: Sequence[Sequence[Any]], spec: SheetSpec, errors: list[di
     rows are replaced by None once read, so that the sheet's memory is given back while the
     import writes."""
     sheet_name = sheet or spec.name
-    header_index = find_header_row(rows, spec, spec.header_search_rows)
+    if header is None:
+        header = resolve_header(rows, spec, spec.header_search_rows)
+    header_index = header.index
     if header_index is None:
         expected = ", ".join(f"« {c.header} »" for c in spec.columns if c.required) or \
             ", ".join(f"« {c.header} »" for c in spec.columns)
         errors.append(_error(sheet_name, None, None, None,
                              "Ligne d'en-têtes introuvable dans les "
-                             f"{spec.header_search_rows} premières lignes. Colonnes attendues : "
-                             f"{expected}."))
+                             f"{spec.header_search_rows} premières lignes de la feuille « {sheet_name} ». "
+                             f"Colonnes attendues : {expected}."))
         return
-    mapping, missing = match_columns(rows[header_index], spec)
+    mapping, missing = header.mapping, header.missing
     if missing:
         errors.extend(
-            _error(sheet_name, header_index + 1, header, None,
-                   f"Colonne obligatoire absente : « {header} ».")
-            for header in missing
+            _error(sheet_name, header_index + 1, title, None,
+                   f"Colonne obligatoire absente : « {title} »." + _lookalikes(header, title))
+            for title in missing
         )
         return
     present = [c for c in spec.columns if c.key in mapping]

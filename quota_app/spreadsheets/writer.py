@@ -1,5 +1,13 @@
 """Exports (streamed, constant memory) and import templates.
 
+An export is a real spreadsheet: a title, the export time, a bold header with filters frozen
+under it, columns sized to their content (measured on the first SAMPLE_ROWS rows, which are
+held back until the widths are known: a write-only sheet writes its column widths before its
+first row, and 100,000 rows are never read twice), rates as percentages and averages with two
+decimals (ExportColumn.number_format, else guessed from the header: « Taux… » is a rate,
+« Moyenne… », « Note… » an average), and set up for printing: landscape, one page wide, the
+header row repeated on every page, page numbers in the footer.
+
 Formula injection: every string cell goes through `safe_value`. A string starting with
 = + - @, a tab or a carriage return is prefixed with a single quote and written as text
 (data_type "s"), so neither Excel nor a CSV conversion runs it. Plain signed numbers written
@@ -10,7 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain, islice
 from typing import IO, Any, Iterable, Sequence, Union
 
 from openpyxl import Workbook
@@ -19,6 +29,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 
 from ..timeutil import utcnow
 from .spec import KIND_HINTS
@@ -31,6 +42,102 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 INLINE_LIST_LIMIT = 255  # Excel's limit on an inline list formula
 TEMPLATE_ROWS = 1000
 LISTS_SHEET = "Listes"
+PERCENT_FORMAT = "0.0%"
+TWO_DECIMALS_FORMAT = "0.00"
+SAMPLE_ROWS = 200  # rows measured to size the columns
+MIN_WIDTH, MAX_WIDTH = 6, 60  # a column's width, in characters
+HEADER_WIDTH_MAX = 30  # a longer header wraps rather than widening its column
+DEFAULT_WIDTH = 18
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    """An export's column: its header, its number format (None: guessed from the header) and
+    its least width (None: sized to its content)."""
+
+    header: str
+    number_format: str | None = None
+    width: float | None = None
+
+
+def _header_words(header: str) -> set[str]:
+    from .headers import normalise_header
+
+    return set(normalise_header(header).split())
+
+
+_RATE_WORDS = {"taux", "pourcentage", "proportion", "part"}
+_AVERAGE_WORDS = {"moyenne", "moy", "note", "notes", "score", "moyennes"}
+
+
+def column_format(column) -> str | None:
+    """The number format of a column: its own, else a rate (« Taux de remplissage », « … (%) »)
+    as a percentage, an average or a score (« Moyenne /20 », « Note finale ») with two decimals."""
+    explicit = getattr(column, "number_format", None)
+    if explicit:
+        return explicit
+    header = _column_header(column)
+    words = _header_words(header)
+    if words & _RATE_WORDS or header.rstrip().endswith("%"):
+        return PERCENT_FORMAT
+    if words & _AVERAGE_WORDS:
+        return TWO_DECIMALS_FORMAT
+    return None
+
+
+def _shown_length(value: Any, number_format: str | None) -> int:
+    """About how many characters a cell shows."""
+    if value is None:
+        return 0
+    kind = type(value)
+    if kind is str:
+        return max(map(len, value.split("\n"))) if "\n" in value else len(value)
+    if kind is bool:
+        return 3
+    if kind is dt.datetime:
+        return 16 if value.time() != dt.time() else 10
+    if kind is dt.date:
+        return 10
+    if kind in (int, float) or isinstance(value, Decimal):
+        if number_format == PERCENT_FORMAT:
+            return len(f"{float(value) * 100:.1f}") + 2
+        if number_format == TWO_DECIMALS_FORMAT:
+            return len(f"{float(value):.2f}")
+        return len(str(value))
+    return len(str(value))
+
+
+def column_widths(columns: Sequence, sample: Sequence[Sequence[Any]], formats: Sequence[str | None]) -> list[float]:
+    """Each column's width: its content on the sample rows or its header (up to
+    HEADER_WIDTH_MAX, a longer one wraps), at least its declared width, within MIN/MAX_WIDTH."""
+    widths = []
+    for index, column in enumerate(columns):
+        header = _column_header(column)
+        longest = max((len(word) for word in header.split()), default=0)
+        wanted = max(min(len(header), HEADER_WIDTH_MAX), longest) + 3  # + the filter's button
+        for row in sample:
+            if index < len(row):
+                wanted = max(wanted, _shown_length(row[index], formats[index]) + 2)
+        declared = None if isinstance(column, str) else getattr(column, "width", None)
+        if declared:
+            wanted = max(wanted, declared)
+        widths.append(float(min(max(wanted, MIN_WIDTH), MAX_WIDTH)))
+    return widths
+
+
+def print_setup(ws, header_row: int, last_column: int) -> None:
+    """Landscape A4, fit to one page wide, the header row repeated on each page, page numbers."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages tall as needed
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.print_options.gridLines = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.HeaderFooter.oddFooter.center.text = "Page &P sur &N"
+    ws.HeaderFooter.oddFooter.right.text = "&A"
 
 
 def safe_value(value: Any) -> Any:
@@ -80,11 +187,14 @@ def export_cell(ws, value: Any) -> Any:
     return safe_value(value)
 
 
-def _row_converter(ws):
+def _row_converter(ws, formats: Sequence[str | None] = ()):
     """`convert(row)` gives export_cell's values for a whole row, cheaply: a write-only append
     writes the row out before it returns, so each date column reuses one pre-styled cell
-    instead of building a styled cell (and its style lookups) per date."""
+    instead of building a styled cell (and its style lookups) per date; the same for the
+    numbers of a column with a number format (`formats`, by column)."""
     date_cells: dict[tuple[int, str], WriteOnlyCell] = {}
+    formats = list(formats)
+    number_formats = formats if any(formats) else None
 
     def date_cell(column: int, value, number_format: str) -> WriteOnlyCell:
         cell = date_cells.get((column, number_format))
@@ -101,8 +211,13 @@ def _row_converter(ws):
             if kind is str:  # the most common cell; safe_value inlined for the clean case
                 out.append(value if value.isprintable() and not value.startswith(DANGEROUS_PREFIXES)
                            else safe_value(value))
-            elif value is None or kind is int or kind is float or kind is Decimal:
+            elif value is None:
                 out.append(value)
+            elif kind is int or kind is float or kind is Decimal:
+                if number_formats is not None and column < len(number_formats) and number_formats[column]:
+                    out.append(date_cell(column, value, number_formats[column]))
+                else:
+                    out.append(value)
             elif kind is dt.date:
                 out.append(date_cell(column, value, DATE_FORMAT))
             elif kind is dt.datetime and value.tzinfo is None:
@@ -120,7 +235,7 @@ def _column_header(column) -> str:
 
 
 def _column_width(column) -> float:
-    return 18 if isinstance(column, str) else getattr(column, "width", 18) or 18
+    return DEFAULT_WIDTH if isinstance(column, str) else getattr(column, "width", DEFAULT_WIDTH) or DEFAULT_WIDTH
 
 
 def write_table(
@@ -133,31 +248,39 @@ def write_table(
 ) -> int:
     """Streams an export: title row, export time, bold frozen header with filters, then rows.
 
-    `columns` are ColumnSpec-like objects (header, width) or plain header strings; `rows` may be
-    a generator (memory stays constant: openpyxl's write-only mode). `exported_at` is naive UTC,
-    which is Bamako time. Returns the number of data rows written.
+    `columns` are ExportColumn or ColumnSpec-like objects (header, width, number_format) or
+    plain header strings; `rows` may be a generator (memory stays constant: openpyxl's
+    write-only mode; only the first SAMPLE_ROWS rows are held, to size the columns).
+    `exported_at` is naive UTC, which is Bamako time. Returns the number of data rows written.
     """
     exported_at = exported_at or utcnow()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet_title[:31])
     width = max(len(columns), 1)
-    for index, column in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = _column_width(column)
+    formats = [column_format(c) for c in columns]
+    rows = iter(rows)
+    sample = list(islice(rows, SAMPLE_ROWS))
+    widths = column_widths(columns, sample, formats)
+    for index, column_width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = column_width
     header_row = 3
     ws.freeze_panes = f"A{header_row + 1}"
+    print_setup(ws, header_row, width)
 
     ws.append([_text_cell(ws, safe_value(title), font=Font(bold=True, size=14))])
     ws.append([_text_cell(
         ws, f"Exporté le {exported_at:%d/%m/%Y à %H:%M} (heure de Bamako, UTC)",
         font=Font(italic=True),
     )])
+    header_style = Alignment(wrap_text=True, vertical="center")
     ws.append([
-        _text_cell(ws, safe_value(_column_header(c)), font=Font(bold=True), fill=HEADER_FILL)
+        _text_cell(ws, safe_value(_column_header(c)), font=Font(bold=True), fill=HEADER_FILL,
+                   alignment=header_style)
         for c in columns
     ])
     count = 0
-    convert = _row_converter(ws)
-    for row in rows:
+    convert = _row_converter(ws, formats)
+    for row in chain(sample, rows):
         ws.append(convert(row))
         count += 1
     last_row = header_row + count

@@ -22,9 +22,10 @@ def person(n, **changes):
     return [row[h] for h in HEADERS]
 
 
-def xlsx_bytes(rows, headers=HEADERS):
+def xlsx_bytes(rows, headers=HEADERS, title="Candidats"):
     wb = Workbook()
     ws = wb.active
+    ws.title = title
     ws.append(headers)
     for row in rows:
         ws.append(row)

@@ -305,7 +305,7 @@ def test_page_upload_preview_confirm(client, db, campaign, trainees, make_user, 
     assert count(db, FollowUp) == 0
     run_id = db.session.execute(select(ImportRun.id)).scalar_one()
     done = client.post(f"/gestion/imports/{run_id}/valider", follow_redirects=True).get_data(as_text=True)
-    assert "Import enregistré" in done and "Suivi AMCI / OFPPT : 1 nouveau(x)" in done
+    assert "Import enregistré : 1 ligne enregistrée (1 nouvelle)" in done and "Suivi AMCI / OFPPT" in done
     assert follow_ups(db)[trainees["placed"][0]].visa_status == "granted"
 
 

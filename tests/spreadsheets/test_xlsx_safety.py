@@ -47,10 +47,37 @@ def test_zip_that_is_not_a_workbook_is_refused():
         inspect_xlsx(data)
 
 
-def test_ole2_file_is_refused_as_password_protected():
-    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+def _ole2(*streams: str) -> bytes:
+    """An OLE2 header and directory entries naming `streams` (UTF-16LE, as in a compound file)."""
+    entries = b"".join(name.encode("utf-16-le") + b"\x00\x00" + b"\x00" * (62 - 2 * len(name)) + b"\x00" * 64
+                       for name in ("Root Entry", *streams))
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + entries
+
+
+def test_ole2_files_are_told_apart_password_old_xls_other():
+    with pytest.raises(ImportRejected, match="protégé par mot de passe") as protected:
+        inspect_xlsx(_ole2("EncryptionInfo", "EncryptedPackage"))
+    assert ".xls" not in protected.value.message and "retirez le mot de passe" in protected.value.message
+    with pytest.raises(ImportRejected, match=r"Excel 97-2003 \(\.xls\)") as old:
+        inspect_xlsx(_ole2("Workbook", "SummaryInformation"))
+    assert "mot de passe" not in old.value.message
+    with pytest.raises(ImportRejected, match=r"Excel 97-2003"):
+        inspect_xlsx(_ole2("Book"))  # Excel 5/95
+    with pytest.raises(ImportRejected, match="n'est pas un classeur Excel"):
+        inspect_xlsx(_ole2("WordDocument"))  # a Word document
+    with pytest.raises(ImportRejected, match="n'est pas un classeur Excel"):
+        inspect_xlsx(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+
+
+def test_real_protected_and_old_format_files(tmp_path):
+    """Made once by msoffcrypto-tool (an .xlsx encrypted with a password) and xlwt (.xls)."""
+    from pathlib import Path
+
+    fixtures = Path(__file__).resolve().parent.parent / "imports" / "fixtures"
     with pytest.raises(ImportRejected, match="protégé par mot de passe"):
-        inspect_xlsx(ole2)
+        inspect_xlsx((fixtures / "protege_mot_de_passe.xlsx").read_bytes())
+    with pytest.raises(ImportRejected, match=r"\.xls\)"):
+        inspect_xlsx(fixtures / "ancien_format.xls")
 
 
 def test_truncated_zip_is_refused(good):
