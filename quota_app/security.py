@@ -6,6 +6,17 @@ CSP = (
     "base-uri 'self'; object-src 'none'"
 )
 
+# A stored document shown in a frame of our own pages (the screening page's viewer): the same
+# policy, framed by this site only.
+FRAMEABLE_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+
+
+def frameable(response):
+    """Let this response be shown in a frame of the same site, and nowhere else."""
+    response.headers["Content-Security-Policy"] = FRAMEABLE_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
 
 def init_security(app):
     @app.after_request

@@ -22,9 +22,12 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     email = StringField(_l("Personne (e-mail)"), filters=[_strip], validators=[Optional(), Length(max=254)])
-    action = StringField(_l("Action"), filters=[_strip], validators=[Optional(), Length(max=60)])
-    object_type = StringField(_l("Type d'objet"), filters=[_strip], validators=[Optional(), Length(max=40)])
-    object_id = StringField(_l("Identifiant de l'objet"), filters=[_strip], validators=[Optional(), Length(max=40)])
+    # Menus of codes with their French labels; a code's beginning (« reference. ») is accepted too.
+    action = SelectField(_l("Action"), validate_choice=False, filters=[_strip],
+                         validators=[Optional(), Length(max=60)])
+    object_type = SelectField(_l("Type d'objet"), validate_choice=False, filters=[_strip],
+                              validators=[Optional(), Length(max=40)])
+    object_id = StringField(_l("Numéro de l'objet"), filters=[_strip], validators=[Optional(), Length(max=40)])
     campaign = SelectField(_l("Campagne"), validate_choice=False, validators=[Optional()])
     date_from = DayField(_l("Du (jj/mm/aaaa)"), validators=[Optional()])
     date_to = DayField(_l("Au (jj/mm/aaaa)"), validators=[Optional()])

@@ -1,14 +1,17 @@
 """What the audit trail viewer reads: the events matching its filters, newest first, and the
 values its menus offer. Accounts and campaigns are the features': they lend them through the
 registry (quota_app/features.py)."""
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import distinct, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..modelutil import escape_like
 from ..registry import lookup
+from . import labels
 from .models import AuditEvent
 
 
@@ -26,7 +29,8 @@ class AuditFilters:
 def events_statement(filters: AuditFilters):
     """The events matching the filters, newest first. `action` matches a prefix ("reference.")
     as well as a full name; `email` a part of the person's address; dates are whole days."""
-    stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    stmt = (select(AuditEvent).options(joinedload(AuditEvent.actor))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
     if filters.email:
         pattern = f"%{escape_like(filters.email)}%"
         # The accounts are auth's: it lends the ids of those whose address matches.
@@ -55,6 +59,70 @@ def changed_rows(event: AuditEvent) -> list[tuple[str, object, object]]:
         return [("valeur", event.before, event.after)]
     keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
     return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+@dataclass
+class EventView:
+    """One event as the page shows it: in French, with references and names instead of ids."""
+
+    event: AuditEvent
+    action: str  # the French label (the code when the journal does not know it)
+    known_action: bool
+    object: str  # « Dossier MLI-2026-000005 – TRAORÉ Awa », « Région n° 12 »
+    rows: list  # (field label, before, after), values in French
+
+
+def _scalars(value) -> list:
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if isinstance(v, (str, int))]
+    return [value] if isinstance(value, (str, int)) and not isinstance(value, bool) else []
+
+
+def _display(value, names: dict | None):
+    """A value in French: through the lent names of its field, then format_value."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        shown = [_display(v, names) for v in value]
+        return ", ".join(str(v) for v in shown if v is not None) or None
+    if isinstance(value, dict):
+        return " ; ".join(f"{labels.field_label(str(k))} : {_display(v, None)}" for k, v in value.items())
+    if names and not isinstance(value, bool):
+        named = names.get(value, names.get(str(value)))
+        if named is not None:
+            return named
+    return labels.format_value(value)
+
+
+def event_views(events: list[AuditEvent]) -> list[EventView]:
+    """The page's events in French. The ids and values to name are gathered first, then each
+    lender is asked once for the whole page: no query per row."""
+    changes = [changed_rows(e) for e in events]
+    ids, values = defaultdict(set), defaultdict(set)
+    for event, rows in zip(events, changes):
+        if event.object_id and event.object_type in labels.object_describers:
+            ids[event.object_type].add(event.object_id)
+        for key, old, new in rows:
+            if key in labels.value_describers:
+                values[key].update(_scalars(old) + _scalars(new))
+    objects = {kind: labels.object_describers.get(kind)(sorted(found)) for kind, found in ids.items()}
+    names = {key: labels.value_describers.get(key)(found) for key, found in values.items() if found}
+    views = []
+    for event, rows in zip(events, changes):
+        kind = labels.object_type_label(event.object_type)
+        described = objects.get(event.object_type, {}).get(event.object_id) if event.object_id else None
+        if described:
+            shown = f"{kind} {described}"
+        elif event.object_id:
+            shown = f"{kind} n° {event.object_id}"
+        else:
+            shown = kind
+        action = labels.action_label(event.action)
+        views.append(EventView(
+            event=event, action=action or event.action, known_action=action is not None, object=shown,
+            rows=[(labels.field_label(key), _display(old, names.get(key)), _display(new, names.get(key)))
+                  for key, old, new in rows]))
+    return views
 
 
 def campaigns() -> list:

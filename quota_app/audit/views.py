@@ -5,12 +5,13 @@ from wtforms.fields.choices import SelectChoice
 
 from ..permissions import role_required
 from ..viewhelpers import page_of
-from . import queries
+from . import labels, queries
 from .forms import AuditFilterForm
 
 bp = Blueprint("audit", __name__)
 
 PER_PAGE = 50
+FILTERS = ("email", "action", "object_type", "object_id", "campaign", "date_from", "date_to")
 
 
 def _filters(form: AuditFilterForm) -> queries.AuditFilters:
@@ -20,15 +21,29 @@ def _filters(form: AuditFilterForm) -> queries.AuditFilters:
         date_from=form.date_from.data, date_to=form.date_to.data)
 
 
+def _menus(form: AuditFilterForm, campaigns) -> None:
+    """The menus' choices; a value typed in the address that is not in a menu stays chosen."""
+    form.campaign.choices = [SelectChoice("", _("Toutes"))] + [
+        SelectChoice(str(c.id), f"{c.code} · {c.title}") for c in campaigns]
+    actions = labels.action_choices(queries.known_actions())
+    form.action.choices = [SelectChoice("", _("Toutes"))] + [SelectChoice(v, _(t)) for v, t in actions]
+    types = sorted(((t, labels.object_type_label(t)) for t in queries.known_object_types()), key=lambda i: i[1])
+    form.object_type.choices = [SelectChoice("", _("Tous"))] + [SelectChoice(v, _(t)) for v, t in types]
+    for field in (form.action, form.object_type):
+        value = request.args.get(field.name, "").strip()
+        if value and value not in {c.value for c in field.choices}:
+            field.choices.append(SelectChoice(value, value))
+
+
 @bp.get("/")
 @role_required("manager", "admin")
 def index():
     form = AuditFilterForm(request.args)
     campaigns = queries.campaigns()
-    form.campaign.choices = [SelectChoice("", _("Toutes"))] + [
-        SelectChoice(str(c.id), f"{c.code} · {c.title}") for c in campaigns]
+    _menus(form, campaigns)
     page = page_of(queries.events_statement(_filters(form)), PER_PAGE) if form.validate() else None
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("audit/index.html", form=form, page=page, args=args, changed_rows=queries.changed_rows,
-                           campaign_codes={c.id: c.code for c in campaigns},
-                           actions=queries.known_actions(), object_types=queries.known_object_types())
+    return render_template("audit/index.html", form=form, page=page, args=args,
+                           views=queries.event_views(page.items) if page is not None else [],
+                           active=sum(1 for name in FILTERS if request.args.get(name, "").strip()),
+                           campaign_codes={c.id: c.code for c in campaigns})

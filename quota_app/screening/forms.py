@@ -1,7 +1,7 @@
 """Screening forms, with French labels and messages."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -15,11 +15,28 @@ class DecisionForm(FlaskForm):
                          validators=[Optional()])
     comment = TextAreaField(_l("Commentaire (envoyé au candidat)"), validators=[Length(max=2000)],
                             filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    override_reason = TextAreaField(
+        _l("Motif de la recevabilité malgré les contrôles (interne, inscrit au journal)"),
+        validators=[Length(max=2000)], filters=[lambda v: v.strip() if isinstance(v, str) else v])
     version = HiddenField(validators=[DataRequired(_l("Rechargez la page et recommencez."))])
 
     def set_reasons(self, reasons):
         self.reason.choices = [SelectChoice("", _l("— Choisir un motif —"))] + [
             SelectChoice(str(r.id), r.label) for r in reasons]
+
+
+class PaperDocumentForm(FlaskForm):
+    """Record a document received on paper."""
+
+    document_type = SelectField(_l("Pièce reçue sur papier"), choices=[], validate_choice=False,
+                                validators=[DataRequired(_l("Choisissez la pièce reçue."))])
+    note = StringField(_l("Précision (facultatif)"), validators=[Length(max=300)],
+                       filters=[lambda v: v.strip() if isinstance(v, str) else v])
+
+    def set_types(self, slots):
+        self.document_type.choices = [SelectChoice("", _l("— Choisir la pièce —"))] + [
+            SelectChoice(str(s.document_type.id), s.document_type.name + ("" if s.required else " (facultative)"))
+            for s in slots if not s.present]
 
 
 class ActionForm(FlaskForm):

@@ -4,12 +4,13 @@ No request, flash or current_user here: the caller passes the actor and commits 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import identity
 from ..applications import eligibility
 from ..applications.models import STATUS_LABELS, Applicant, Application, ApplicationChoice, ApplicationDocument
 from ..audit.services import record
@@ -17,15 +18,24 @@ from ..campaigns.models import Campaign, CampaignDocument, Offer
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..extensions import db
 from ..notifications.services import send_email
-from ..reference.models import IneligibilityReason, Level, Programme
+from ..reference.models import DocumentType, IneligibilityReason, Level, Programme
 from ..timeutil import utcnow
 from . import search
+from .models import PaperDocument
+from .wording import staff_message
 
 DECISIONS = {"eligible": "Recevable", "ineligible": "Non recevable"}
 REASON_REQUIRED = "Choisissez le motif de non-recevabilité."
 COMMENT_REQUIRED = "Expliquez le motif au candidat dans le commentaire."
 NOT_PENDING = "Ce dossier n'est plus en attente d'examen (statut : {status})."
 NOTHING_SELECTED = "Sélectionnez au moins un dossier."
+OVERRIDE_REQUIRED = ("Les contrôles automatiques ne sont pas tous satisfaits : expliquez pourquoi ce dossier "
+                     "est recevable malgré tout (par exemple, la pièce a été vérifiée sur l'original).")
+PAPER_TYPE_REQUIRED = "Choisissez une pièce demandée par la campagne."
+PAPER_ALREADY_UPLOADED = "Cette pièce a déjà été déposée en ligne : elle n'a pas à être enregistrée sur papier."
+PAPER_ALREADY_RECORDED = "Cette pièce est déjà enregistrée comme reçue sur papier."
+PAPER_NOT_PENDING = ("Les pièces reçues sur papier s'enregistrent pendant l'examen de recevabilité "
+                     "(statut du dossier : {status}).")
 
 
 # --- automatic checks -----------------------------------------------------------------------
@@ -81,7 +91,26 @@ def check_loads() -> tuple:
     )
 
 
-def automatic_checks(application: Application, context: CheckContext) -> list[eligibility.Check]:
+def paper_codes(application_ids) -> dict[int, frozenset[str]]:
+    """{application id: codes of the document types received on paper}, in one query."""
+    ids = list(application_ids)
+    if not ids:
+        return {}
+    found: dict[int, set[str]] = {}
+    for app_id, code in db.session.execute(
+            select(PaperDocument.application_id, DocumentType.code)
+            .join(DocumentType, DocumentType.id == PaperDocument.document_type_id)
+            .where(PaperDocument.application_id.in_(ids))):
+        found.setdefault(app_id, set()).add(code)
+    return {app_id: frozenset(codes) for app_id, codes in found.items()}
+
+
+def automatic_checks(application: Application, context: CheckContext,
+                     paper: frozenset[str] | None = None) -> list[eligibility.Check]:
+    """The checks of one file; a document received on paper counts as present. `paper`: the
+    codes received on paper when the caller loaded them for a whole page (else one query)."""
+    if paper is None:
+        paper = paper_codes([application.id]).get(application.id, frozenset())
     diploma = application.diploma
     applicant = eligibility.ApplicantFacts(
         birth_date=application.birth_date,
@@ -91,7 +120,7 @@ def automatic_checks(application: Application, context: CheckContext) -> list[el
         diploma_name=diploma.name if diploma else None,
         diploma_has_series=bool(diploma and diploma.has_series),
         series_code=application.series.code if application.series else None,
-        documents=frozenset(d.document_type.code for d in application.documents),
+        documents=frozenset(d.document_type.code for d in application.documents) | paper,
     )
     choices = [
         eligibility.ChoiceFacts(
@@ -102,6 +131,40 @@ def automatic_checks(application: Application, context: CheckContext) -> list[el
     ]
     return eligibility.evaluate(applicant, context.campaign, context.levels, choices,
                                 today=utcnow().date())
+
+
+def file_warnings(application: Application, context: CheckContext) -> list[str]:
+    """What the manager must look at although no check fails: a NINA whose birth-year digits
+    contradict the date of birth, a passport expired (or expiring) at the reference date. Computed
+    from the file as it is now (quota_app/identity.py), in the staff's words."""
+    warnings = identity.nina_warnings(application.nina, application.birth_date)
+    warnings += identity.check_passport_expiry(application.passport_expiry, context.campaign.reference_date)
+    return [staff_message(w) for w in warnings]
+
+
+@dataclass
+class Assessment:
+    """A file's automatic checks and warnings. `passed`: every check passes; `clean`: passed and
+    no warning (only a clean file may be declared eligible in a batch)."""
+
+    checks: list
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list:
+        return [c for c in self.checks if not c.ok]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed
+
+    @property
+    def clean(self) -> bool:
+        return self.passed and not self.warnings
+
+
+def assess(application: Application, context: CheckContext, paper: frozenset[str] | None = None) -> Assessment:
+    return Assessment(automatic_checks(application, context, paper), file_warnings(application, context))
 
 
 def queue_statement(campaign: Campaign):
@@ -135,17 +198,21 @@ def active_reasons() -> list[IneligibilityReason]:
     ).scalars().all()
 
 
-def _recipient(application: Application) -> str | None:
+def recipient(application: Application) -> str | None:
+    """The address the decision's message goes to: the file's, else its account's; None when
+    there is none (nothing can be sent)."""
     if application.email:
         return application.email
     user = application.applicant.user if application.applicant else None
     return user.email if user else None
 
 
-def _notify(application: Application, decision: str, reason: IneligibilityReason | None, comment: str) -> None:
-    to = _recipient(application)
+def _notify(application: Application, decision: str, reason: IneligibilityReason | None, comment: str):
+    """Write the decision's message to the outbox; the message, or None when the candidate has
+    no e-mail address (nothing is sent: the manager is told and shown the phone)."""
+    to = recipient(application)
     if not to:
-        return
+        return None
     user = application.applicant.user if application.applicant else None
     name = application.full_name or "Madame, Monsieur"
     if decision == "eligible":
@@ -166,21 +233,50 @@ def _notify(application: Application, decision: str, reason: IneligibilityReason
             + (f"Précisions : {comment}\n" if comment else "")
             + "\nPour toute question, adressez-vous à la DNFP.\n\nLa DNFP"
         )
-    send_email(to, subject, body, user_id=user.id if user else None, application_id=application.id)
+    return send_email(to, subject, body, user_id=user.id if user else None, application_id=application.id)
+
+
+@dataclass
+class Decided:
+    """What a decision did: the ScreeningDecision, the message written to the outbox (None when
+    nothing was sent) and the candidate's phone, for the manager to call instead."""
+
+    application: Application
+    decision: object
+    message: object = None
+
+    @property
+    def phone(self) -> str | None:
+        return self.application.phone
 
 
 def _apply_decision(application: Application, decision: str, reason: IneligibilityReason | None,
-                    comment: str, actor, context: CheckContext, ip: str | None) -> object:
+                    comment: str, actor, context: CheckContext, ip: str | None, *,
+                    override_reason: str = "", paper: frozenset[str] | None = None) -> object:
+    """Record the decision. Declaring eligible a file whose automatic checks fail needs the
+    manager's explicit reason, kept in the journal with the failed checks and the warnings."""
     from ..applications.models import ScreeningDecision
 
     if application.status != "submitted":
         raise InvalidTransition(NOT_PENDING.format(status=STATUS_LABELS[application.status]))
-    checks = automatic_checks(application, context)
+    assessment = assess(application, context, paper)
+    after = {"reason": reason.code if reason else None}
+    why = comment
+    if decision == "eligible" and not assessment.clean:
+        if not assessment.passed and not override_reason:
+            raise ValidationFailed(OVERRIDE_REQUIRED, errors={"override_reason": OVERRIDE_REQUIRED})
+        if assessment.failed:
+            after["failed_checks"] = [staff_message(c.message_fr) for c in assessment.failed]
+        if assessment.warnings:
+            after["warnings"] = assessment.warnings
+    if decision == "eligible" and override_reason:
+        after["override_reason"] = override_reason
+        why = override_reason
     application.transition_to(decision, actor, "manager", action=f"application.screening.{decision}",
-                              after={"reason": reason.code if reason else None}, reason=comment, ip_address=ip)
+                              after=after, reason=why, ip_address=ip)
     row = ScreeningDecision(
         application=application, decision=decision, reason_id=reason.id if reason else None,
-        comment=comment, automatic_checks=[c.as_dict() for c in checks],
+        comment=comment, automatic_checks=[c.as_dict() for c in assessment.checks],
         decided_by_id=actor.id, decided_at=utcnow(),
     )
     db.session.add(row)
@@ -196,14 +292,19 @@ def _flush() -> None:
 
 
 def decide(application_id: int, expected_version, decision: str, actor, *, reason_id=None,
-           comment: str = "", campaign_id: int | None = None, ip: str | None = None):
-    """Declare one submitted file eligible or ineligible; returns the ScreeningDecision.
+           comment: str = "", override_reason: str = "", campaign_id: int | None = None,
+           ip: str | None = None) -> Decided:
+    """Declare one submitted file eligible or ineligible; returns what was done (Decided).
+
+    A file whose automatic checks fail is declared eligible only with `override_reason`, the
+    manager's explanation (a document checked on the original, a typing error...).
 
     `expected_version` is the version the manager saw: if the file changed since, Conflict.
     The application's version column makes the UPDATE conditional, so two managers deciding
     at the same moment cannot both succeed. The caller commits (or rolls back on error).
     """
     comment = (comment or "").strip()
+    override_reason = (override_reason or "").strip()
     errors = {}
     if decision not in DECISIONS:
         raise ValidationFailed("Décision inconnue.")
@@ -224,40 +325,71 @@ def decide(application_id: int, expected_version, decision: str, actor, *, reaso
     if application.version != expected:
         raise Conflict()
     row = _apply_decision(application, decision, reason, comment, actor,
-                          check_context(application.campaign), ip)
+                          check_context(application.campaign), ip, override_reason=override_reason)
     _flush()
-    _notify(application, decision, reason, comment)
-    return row
+    return Decided(application, row, _notify(application, decision, reason, comment))
 
 
-def bulk_eligible(campaign: Campaign, versions: dict[int, int], actor, ip: str | None = None) -> tuple[list, list]:
-    """Declare eligible the selected files whose automatic checks are all clean.
+@dataclass
+class BulkResult:
+    done: list
+    skipped: list
+    notified: list  # the files whose candidate got a message in the outbox
+    not_notified: list  # those with no e-mail address: nothing sent
 
-    `versions` maps application id -> version seen. Files with a failing check, or no longer
-    submitted, are skipped (returned second); a file changed meanwhile refuses the whole batch.
+
+def bulk_eligible(campaign: Campaign, versions: dict[int, int], actor, ip: str | None = None) -> BulkResult:
+    """Declare eligible the selected files whose automatic checks are all clean and that carry
+    no warning.
+
+    `versions` maps application id -> version seen. Files with a failing check or a warning, or
+    no longer submitted, are skipped; a file changed meanwhile refuses the whole batch.
     """
     if not versions:
         raise ValidationFailed(NOTHING_SELECTED)
     applications = db.session.execute(
         select(Application).where(Application.id.in_(list(versions)), Application.campaign_id == campaign.id)
-        .options(*check_loads()).order_by(Application.id)
+        .options(*check_loads(), joinedload(Application.applicant).joinedload(Applicant.user))
+        .order_by(Application.id)
     ).scalars().all()
     if len(applications) != len(versions):
         raise NotFound("Dossier introuvable.")
     context = check_context(campaign)
+    paper = paper_codes(a.id for a in applications)
     done, skipped = [], []
     for application in applications:
         if application.version != versions[application.id]:
             raise Conflict()
-        if application.status != "submitted" or not eligibility.is_eligible(automatic_checks(application, context)):
+        codes = paper.get(application.id, frozenset())
+        if application.status != "submitted" or not assess(application, context, codes).clean:
             skipped.append(application)
             continue
-        _apply_decision(application, "eligible", None, "", actor, context, ip)
+        _apply_decision(application, "eligible", None, "", actor, context, ip, paper=codes)
         done.append(application)
     _flush()
+    notified, not_notified = [], []
     for application in done:
-        _notify(application, "eligible", None, "")
-    return done, skipped
+        (notified if _notify(application, "eligible", None, "") is not None else not_notified).append(application)
+    return BulkResult(done, skipped, notified, not_notified)
+
+
+def next_in_queue(application: Application) -> int | None:
+    """The file to screen after this one: the next submitted file of its campaign in the queue's
+    order (oldest submission first), else the first still waiting; None when the queue is empty."""
+    waiting = select(Application.id).where(
+        Application.campaign_id == application.campaign_id, Application.status == "submitted",
+        Application.id != application.id)
+    order = (Application.submitted_at.asc().nulls_last(), Application.id)
+    if application.submitted_at is not None:
+        after = or_(Application.submitted_at > application.submitted_at,
+                    and_(Application.submitted_at == application.submitted_at, Application.id > application.id),
+                    Application.submitted_at.is_(None))
+    else:
+        after = and_(Application.submitted_at.is_(None), Application.id > application.id)
+    found = db.session.execute(waiting.where(after).order_by(*order).limit(1)).scalar()
+    if found is None:
+        found = db.session.execute(waiting.order_by(*order).limit(1)).scalar()
+    return found
 
 
 # --- identity and documents -----------------------------------------------------------------
@@ -279,6 +411,89 @@ def record_document_view(document: ApplicationDocument, actor, ip: str | None = 
     record(actor, "application.document_view", document.application,
            after={"document_id": document.id, "document_type": document.document_type.code},
            ip_address=ip)
+
+
+# --- documents received on paper -------------------------------------------------------------
+
+@dataclass
+class DocumentSlot:
+    """One document the campaign asks for, and how the file has it: uploaded, received on
+    paper, or missing."""
+
+    document_type: DocumentType
+    required: bool
+    uploaded: ApplicationDocument | None = None
+    paper: PaperDocument | None = None
+
+    @property
+    def present(self) -> bool:
+        return self.uploaded is not None or self.paper is not None
+
+
+def document_slots(application: Application) -> list[DocumentSlot]:
+    """The campaign's documents (required first), then any other document the file holds."""
+    asked = db.session.execute(
+        select(CampaignDocument).where(CampaignDocument.campaign_id == application.campaign_id)
+        .options(joinedload(CampaignDocument.document_type))
+    ).scalars().all()
+    papers = {p.document_type_id: p for p in db.session.execute(
+        select(PaperDocument).where(PaperDocument.application_id == application.id)
+        .options(joinedload(PaperDocument.document_type), joinedload(PaperDocument.received_by))).scalars()}
+    uploaded = {d.document_type_id: d for d in application.documents}
+    slots = [DocumentSlot(d.document_type, d.required, uploaded.get(d.document_type_id), papers.get(d.document_type_id))
+             for d in sorted(asked, key=lambda d: (not d.required, d.document_type.name))]
+    known = {slot.document_type.id for slot in slots}
+    for type_id, document in uploaded.items():
+        if type_id not in known:
+            slots.append(DocumentSlot(document.document_type, False, document, papers.get(type_id)))
+            known.add(type_id)
+    for type_id, paper in papers.items():
+        if type_id not in known:
+            slots.append(DocumentSlot(paper.document_type, False, None, paper))
+    return slots
+
+
+def record_paper_document(application_id: int, document_type_id, actor, *, note: str = "",
+                          ip: str | None = None) -> PaperDocument:
+    """A manager received this document on paper: recorded (who, when, a note) and audited; the
+    automatic checks count it as present from now on."""
+    application = load_application(application_id)
+    if application.status != "submitted":
+        raise InvalidTransition(PAPER_NOT_PENDING.format(status=STATUS_LABELS[application.status]))
+    note = (note or "").strip()[:300]
+    asked = {slot.document_type.id: slot for slot in document_slots(application)}
+    slot = asked.get(int(document_type_id)) if str(document_type_id or "").isdigit() else None
+    if slot is None:
+        raise ValidationFailed(PAPER_TYPE_REQUIRED, errors={"document_type": PAPER_TYPE_REQUIRED})
+    if slot.uploaded is not None:
+        raise ValidationFailed(PAPER_ALREADY_UPLOADED, errors={"document_type": PAPER_ALREADY_UPLOADED})
+    if slot.paper is not None:
+        raise ValidationFailed(PAPER_ALREADY_RECORDED, errors={"document_type": PAPER_ALREADY_RECORDED})
+    paper = PaperDocument(application_id=application.id, document_type_id=slot.document_type.id,
+                          received_by_id=actor.id, received_at=utcnow(), note=note)
+    db.session.add(paper)
+    db.session.flush()
+    record(actor, "application.paper_document.receive", application,
+           after={"document_type": slot.document_type.name, "received_at": paper.received_at, "note": note or None},
+           ip_address=ip)
+    return paper
+
+
+def cancel_paper_document(application_id: int, paper_id: int, actor, *, reason: str = "",
+                          ip: str | None = None) -> None:
+    """Withdraw a paper record made by mistake (the file is still being screened): audited."""
+    application = load_application(application_id)
+    paper = db.session.get(PaperDocument, paper_id)
+    if paper is None or paper.application_id != application.id:
+        raise NotFound("Pièce introuvable.")
+    if application.status != "submitted":
+        raise InvalidTransition(PAPER_NOT_PENDING.format(status=STATUS_LABELS[application.status]))
+    record(actor, "application.paper_document.cancel", application,
+           before={"document_type": paper.document_type.name, "received_at": paper.received_at,
+                   "received_by": paper.received_by.email if paper.received_by else None},
+           reason=(reason or "").strip(), ip_address=ip)
+    db.session.delete(paper)
+    db.session.flush()
 
 
 # --- export ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import tempfile
 from functools import lru_cache
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale, gettext as _, ngettext
 from markupsafe import Markup
 
 from ..applications import storage
@@ -15,12 +15,16 @@ from ..applications.models import SEX_LABELS, STATUS_LABELS, STATUSES, Applicati
 from ..campaigns.selection import campaigns_list, current_campaign
 from ..errors import ValidationFailed
 from ..permissions import role_required
+from ..security import frameable
 from ..timeutil import age_on, utcnow
 from ..viewhelpers import act, acting_user, page_of, private_file
-from . import queries, search, services
-from .forms import ActionForm, DecisionForm, selected_versions
+from . import journal, queries, search, services
+from .forms import ActionForm, DecisionForm, PaperDocumentForm, selected_versions
 
 bp = Blueprint("screening", __name__)
+# The journal's names for files, accounts, reference data... (belongs with the other loans in
+# quota_app/features.py; lent here while that file is another team's).
+journal.register()
 
 
 def _ip():
@@ -99,14 +103,24 @@ def _load(application_id: int) -> Application:
 
 
 def _render_file(application: Application, *, show_identity: bool = False, form: DecisionForm | None = None,
-                 status: int = 200):
-    checks, clean = queries.checks_of(application)
+                 paper_form: PaperDocumentForm | None = None, status: int = 200):
+    assessment, checks = queries.assessment_of(application)
     if form is None:
         form = DecisionForm(version=str(application.version))
     form.set_reasons(services.active_reasons())
+    slots = services.document_slots(application)
+    if paper_form is None:
+        paper_form = PaperDocumentForm(formdata=None)
+    paper_form.set_types(slots)
+    uploaded = [slot.uploaded for slot in slots if slot.uploaded is not None]
+    chosen = request.args.get("piece", type=int)
+    shown = next((d for d in uploaded if d.id == chosen), uploaded[0] if uploaded else None)
     return render_template(
-        "screening/file.html", application=application, checks=checks, clean=clean,
-        show_identity=show_identity, form=form, action_form=ActionForm(), sex_labels=SEX_LABELS,
+        "screening/file.html", application=application, assessment=assessment, checks=checks,
+        show_identity=show_identity, form=form, paper_form=paper_form, action_form=ActionForm(),
+        sex_labels=SEX_LABELS, slots=slots, shown=shown, notes=queries.decision_notes(application),
+        recipient=services.recipient(application),
+        next_id=services.next_in_queue(application) if application.status == "submitted" else None,
         age=age_on(application.birth_date, application.campaign.reference_date) if application.birth_date else None,
     ), status
 
@@ -141,7 +155,7 @@ def document(application_id: int, document_id: int):
         abort(404)
     if not act(lambda: services.record_document_view(doc, acting_user(), ip=_ip())):
         return _to_file(application_id)
-    return private_file(path, doc, inline=True)
+    return frameable(private_file(path, doc, inline=True))  # shown in the screening page's viewer
 
 
 @bp.post("/<int:application_id>/decision")
@@ -153,16 +167,62 @@ def decide(application_id: int):
     if not form.validate_on_submit():
         return _render_file(application, form=form, status=400)
     done = act(lambda: services.decide(application.id, form.version.data, form.decision.data, acting_user(),
-                                       reason_id=form.reason.data, comment=form.comment.data, ip=_ip()), form)
+                                       reason_id=form.reason.data, comment=form.comment.data,
+                                       override_reason=form.override_reason.data, ip=_ip()), form)
     if done:
-        label = services.DECISIONS[form.decision.data]
-        flash(_("Décision enregistrée : %(label)s. Le candidat est prévenu par e-mail.", label=_(label)), "success")
+        flash(_decided_message(done.value), "success")
+        next_id = services.next_in_queue(done.value.application)
+        if next_id is not None:
+            return redirect(url_for("screening.file", application_id=next_id))
+        flash(_("Plus aucun dossier n'attend d'examen dans cette campagne."), "info")
         return redirect(url_for("screening.queue", campaign=application.campaign_id))
     if isinstance(done.error, ValidationFailed):
         return _render_file(_load(application_id), form=form, status=400)
     if done.conflict:
         return _render_file(_load(application_id), status=409)
     return _to_file(application_id)
+
+
+def _decided_message(decided) -> str:
+    """What the decision did, told honestly: a message was written for the candidate, or
+    nothing was sent and the manager is given the phone number to call."""
+    label = _(services.DECISIONS[decided.decision.decision])
+    reference = decided.application.reference
+    if decided.message is not None:
+        return _("Décision enregistrée pour %(ref)s : %(label)s. Le candidat est prévenu par e-mail (%(email)s).",
+                 ref=reference, label=label, email=decided.message.to_email)
+    if decided.phone:
+        return _("Décision enregistrée pour %(ref)s : %(label)s. Aucun message n'a été envoyé : le candidat n'a "
+                 "pas d'adresse e-mail. Prévenez-le par téléphone au %(phone)s.",
+                 ref=reference, label=label, phone=decided.phone)
+    return _("Décision enregistrée pour %(ref)s : %(label)s. Aucun message n'a été envoyé : le dossier n'a ni "
+             "adresse e-mail ni téléphone. Prévenez le candidat par courrier ou par sa direction régionale.",
+             ref=reference, label=label)
+
+
+@bp.post("/<int:application_id>/pieces-papier")
+@role_required("manager")
+def record_paper(application_id: int):
+    application = _load(application_id)
+    form = PaperDocumentForm()
+    form.set_types(services.document_slots(application))
+    if form.validate_on_submit() and act(
+            lambda: services.record_paper_document(application.id, form.document_type.data, acting_user(),
+                                                   note=form.note.data, ip=_ip()),
+            form, success=_("Pièce enregistrée comme reçue sur papier.")):
+        return redirect(url_for("screening.file", application_id=application_id) + "#h-docs")
+    return _render_file(_load(application_id), paper_form=form, status=400)
+
+
+@bp.post("/<int:application_id>/pieces-papier/<int:paper_id>/annuler")
+@role_required("manager")
+def cancel_paper(application_id: int, paper_id: int):
+    _load(application_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    act(lambda: services.cancel_paper_document(application_id, paper_id, acting_user(), ip=_ip()),
+        success=_("L'enregistrement de la pièce reçue sur papier est annulé."))
+    return redirect(url_for("screening.file", application_id=application_id) + "#h-docs")
 
 
 @bp.get("/recevabilite")
@@ -186,9 +246,23 @@ def bulk():
     done = act(lambda: services.bulk_eligible(campaign, selected_versions(request.form.getlist("selected")),
                                               acting_user(), ip=_ip()))
     if done:
-        decided, skipped = done.value
-        flash(_("%(n)s dossier(s) déclaré(s) recevable(s).", n=len(decided)), "success")
-        if skipped:
-            flash(_("%(n)s dossier(s) non traité(s) : contrôles automatiques non satisfaits ou dossier déjà examiné (%(refs)s).",
-                    n=len(skipped), refs=", ".join(a.reference or str(a.id) for a in skipped)), "warning")
+        result = done.value
+        flash(ngettext("%(num)d dossier déclaré recevable.", "%(num)d dossiers déclarés recevables.",
+                       len(result.done)), "success")
+        if result.notified:
+            flash(ngettext("%(num)d candidat prévenu par e-mail.", "%(num)d candidats prévenus par e-mail.",
+                           len(result.notified)), "success")
+        if result.not_notified:
+            flash(ngettext("Aucun message envoyé à %(num)d candidat sans adresse e-mail : prévenez-le par téléphone (%(who)s).",
+                           "Aucun message envoyé à %(num)d candidats sans adresse e-mail : prévenez-les par téléphone (%(who)s).",
+                           len(result.not_notified),
+                           who=", ".join(f"{a.reference} : {a.phone or _('pas de téléphone')}" for a in result.not_notified)),
+                  "warning")
+        if result.skipped:
+            flash(ngettext("%(num)d dossier non traité : contrôles automatiques non satisfaits, avertissement à "
+                           "vérifier ou dossier déjà examiné (%(refs)s).",
+                           "%(num)d dossiers non traités : contrôles automatiques non satisfaits, avertissement à "
+                           "vérifier ou dossier déjà examiné (%(refs)s).",
+                           len(result.skipped), refs=", ".join(a.reference or str(a.id) for a in result.skipped)),
+                  "warning")
     return redirect(url_for("screening.queue", campaign=campaign_id))

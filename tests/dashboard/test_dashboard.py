@@ -109,3 +109,22 @@ def test_chart_escapes_labels():
     assert "<script>" not in svg and "&lt;script&gt;" in svg and 'width="0.0"' in svg
     assert "style" not in svg
     assert "0 / 0" in str(progress_bar("x", 0, 0))
+
+
+def test_dashboard_is_compact_tables_on_demand(client, db, data, make_user, login):
+    """First view: key numbers and charts, two by two; no chart repeated as an open table."""
+    login(make_user("manager"))
+    page = html.unescape(client.get(f"/gestion/tableau-de-bord/?campaign={data['campaign']}").get_data(as_text=True))
+    figures = page.split('id="key-figures"', 1)[1].split("</dl>", 1)[0]
+    assert re.search(r"<dt>Dossiers</dt><dd>5</dd>", figures)
+    assert re.search(r"<dt>Soumis \(à examiner\)</dt><dd>3</dd>", figures)
+    assert '<div class="grid grid-2">' in page
+    # Every table is folded in a closed <details>, one per chart.
+    tables = page.count("<table")
+    assert tables == 9 == page.count("<svg")
+    assert page.count("<details>") == tables and "<details open" not in page
+    for block in re.split(r"<details>", page)[1:]:
+        assert "<table" in block.split("</details>", 1)[0]
+    outside = re.sub(r"<details>.*?</details>", "", page, flags=re.S)
+    assert "<table" not in outside
+    assert page.count("Voir le tableau") == tables

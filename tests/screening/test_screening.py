@@ -29,12 +29,12 @@ def count(db, model, **kw):
 def test_queue_shows_submitted_files_with_checks(client, db, data, make_user, login):
     login(make_user("manager"))
     page = text(client.get(f"/gestion/dossiers/recevabilite?campaign={data['campaign']}"))
-    assert "3 dossier(s) soumis" in page
+    assert "3 dossiers soumis" in page
     assert "MLI-2026-000001" in page and "MLI-2026-000002" in page and "MLI-2026-000005" in page
     assert "MLI-2026-000004" not in page  # already eligible
     # A1 and A2 are clean and can be selected; A5's diploma is too low for a TS programme.
     assert f'value="{data["A1"]}:1"' in page and f'value="{data["A5"]}:1"' not in page
-    assert "1 contrôle(s) non conforme(s)" in page or "2 contrôle(s) non conforme(s)" in page
+    assert "1 contrôle non conforme" in page or "2 contrôles non conformes" in page
 
 
 def test_file_view_masks_identity_until_shown_and_audits(client, db, data, make_user, login):
@@ -95,6 +95,8 @@ def test_decide_eligible_records_everything_and_notifies(client, db, data, make_
     login(manager)
     response = client.post(f"/gestion/dossiers/{data['A1']}/decision", data={"decision": "eligible", "version": "1"})
     assert response.status_code == 302
+    # « Dossier suivant »: the next file waiting in the queue's order (A2, submitted after A1).
+    assert response.headers["Location"].endswith(f"/gestion/dossiers/{data['A2']}")
     application = get_app(db, data["A1"])
     assert application.status == "eligible" and application.version == 2
     decision = db.session.execute(db.select(ScreeningDecision)).scalar_one()
@@ -106,7 +108,8 @@ def test_decide_eligible_records_everything_and_notifies(client, db, data, make_
     assert message.to_email == "awa@exemple.ml" and message.application_id == data["A1"]
     assert "recevable" in message.subject and "MLI-2026-000001" in message.body
     page = text(client.get(f"/gestion/dossiers/recevabilite?campaign={data['campaign']}"))
-    assert "Décision enregistrée : Recevable." in page
+    assert ("Décision enregistrée pour MLI-2026-000001 : Recevable. Le candidat est prévenu par e-mail "
+            "(awa@exemple.ml).") in page
     # Deciding again is refused: the file is no longer waiting.
     response = client.post(f"/gestion/dossiers/{data['A1']}/decision",
                            data={"decision": "ineligible", "version": "2", "reason": str(reason_id(db, "AGE")),
@@ -182,8 +185,8 @@ def test_bulk_only_decides_clean_files(client, db, data, make_user, login):
                            data={"selected": [f"{data['A1']}:1", f"{data['A2']}:1", f"{data['A5']}:1"]},
                            follow_redirects=True)
     page = text(response)
-    assert "2 dossier(s) déclaré(s) recevable(s)." in page
-    assert "1 dossier(s) non traité(s)" in page and "MLI-2026-000005" in page
+    assert "2 dossiers déclarés recevables." in page and "2 candidats prévenus par e-mail." in page
+    assert "1 dossier non traité" in page and "MLI-2026-000005" in page
     assert get_app(db, data["A1"]).status == "eligible" and get_app(db, data["A2"]).status == "eligible"
     assert get_app(db, data["A5"]).status == "submitted"
     assert count(db, ScreeningDecision) == 2 and count(db, OutboxMessage) == 2
