@@ -55,6 +55,35 @@ class Config:
         # Attempts allowed per window, per account and per address.
         self.RATE_LIMIT_ATTEMPTS = int(env.get("RATE_LIMIT_ATTEMPTS", 10))
         self.RATE_LIMIT_WINDOW_SECONDS = int(env.get("RATE_LIMIT_WINDOW_SECONDS", 900))
+        # Designed for Mali (a cybercafé or an operator's NAT puts many people behind one
+        # address): past these many failures in the window, an account (from any address) or an
+        # address (for any account) is slowed down, one attempt per delay doubling up to the cap;
+        # never locked. A browser where the account last logged in (device cookie) is not slowed.
+        self.RATE_LIMIT_ACCOUNT_ATTEMPTS = int(env.get("RATE_LIMIT_ACCOUNT_ATTEMPTS", 30))
+        self.RATE_LIMIT_ADDRESS_ATTEMPTS = int(env.get("RATE_LIMIT_ADDRESS_ATTEMPTS", 200))
+        self.RATE_LIMIT_MAX_DELAY_SECONDS = int(env.get("RATE_LIMIT_MAX_DELAY_SECONDS", 60))
+        # One-time codes by SMS (registration, password reset, claiming a paper file).
+        self.PHONE_CODE_TTL_MINUTES = int(env.get("PHONE_CODE_TTL_MINUTES", 10))
+        self.PHONE_CODE_MAX_ATTEMPTS = int(env.get("PHONE_CODE_MAX_ATTEMPTS", 5))
+        self.PHONE_CODE_SENDS_PER_NUMBER = int(env.get("PHONE_CODE_SENDS_PER_NUMBER", 3))  # per hour
+        self.PHONE_CODE_SENDS_PER_ADDRESS = int(env.get("PHONE_CODE_SENDS_PER_ADDRESS", 30))  # per hour
+        # Staff sessions end after this long without a request; every session after
+        # SESSION_LIFETIME_SECONDS (PERMANENT_SESSION_LIFETIME) from its login.
+        self.STAFF_IDLE_TIMEOUT_SECONDS = int(env.get("STAFF_IDLE_TIMEOUT_SECONDS", 30 * 60))
+        # SMS: without SMS_GATEWAY_URL, messages stay in the outbox (development). Production: an
+        # HTTP gateway (JSON POST), its credentials (basic or bearer), the sender name it shows,
+        # whether it takes Unicode (else the text is cut down to GSM-7), and the secret that
+        # authenticates its delivery reports (POST /messages/sms/statut).
+        self.SMS_GATEWAY_URL = env.get("SMS_GATEWAY_URL", "")
+        self.SMS_GATEWAY_USERNAME = env.get("SMS_GATEWAY_USERNAME", "")
+        self.SMS_GATEWAY_PASSWORD = env.get("SMS_GATEWAY_PASSWORD", "")
+        self.SMS_GATEWAY_TOKEN = env.get("SMS_GATEWAY_TOKEN", "")
+        self.SMS_GATEWAY_TIMEOUT_SECONDS = float(env.get("SMS_GATEWAY_TIMEOUT_SECONDS", 15))
+        self.SMS_SENDER = env.get("SMS_SENDER", "DNFP-Quota")
+        self.SMS_UNICODE = env.get("SMS_UNICODE", "0") == "1"
+        self.SMS_CALLBACK_SECRET = env.get("SMS_CALLBACK_SECRET", "")
+        self.SMS_MAX_ATTEMPTS = int(env.get("SMS_MAX_ATTEMPTS", 5))
+        self.SMS_RETRY_DELAY_SECONDS = float(env.get("SMS_RETRY_DELAY_SECONDS", 60))
         self.CONSENT_VERSION = env.get("CONSENT_VERSION", "2026-01")
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,9 +1,12 @@
-"""The outbox: every message the application sent or kept, for managers and administrators."""
+"""The outbox: every message the application sent or kept, for managers and administrators;
+and the SMS gateway's delivery reports (authenticated by SMS_CALLBACK_SECRET, no session)."""
+import hmac
+
 from flask import Blueprint, abort, current_app, render_template, request
 
-from ..extensions import db
+from ..extensions import csrf, db
 from ..permissions import role_required
-from . import services
+from . import gateway, services
 from .models import OutboxMessage
 
 bp = Blueprint("notifications", __name__)
@@ -27,3 +30,30 @@ def detail(message_id: int):
     return render_template("notifications/detail.html", message=message,
                            body=services.redact(message.body))
 
+
+def _callback_authorised() -> bool:
+    expected = current_app.config.get("SMS_CALLBACK_SECRET") or ""
+    if not expected:
+        return False  # no secret configured: nobody may report
+    given = request.headers.get("Authorization", "")
+    given = given[7:] if given.startswith("Bearer ") else request.headers.get("X-Quota-Secret") \
+        or request.args.get("cle", "")
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+@bp.post("/sms/statut")
+@csrf.exempt
+def sms_status():
+    """A delivery report from the SMS gateway (JSON or form): 204 once recorded, 404 for a
+    message we do not know, 403 without the secret."""
+    if not _callback_authorised():
+        abort(403)
+    data = request.get_json(silent=True) if request.is_json else request.form.to_dict()
+    if not isinstance(data, dict):
+        abort(400)
+    message = services.record_delivery_report(gateway.parse_report(data))
+    if message is None:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    return "", 204

@@ -21,13 +21,36 @@ def copy_session(source, target):
     return target
 
 
-def reset_link(db, email) -> str:
+def last_message(db, to: str):
+    """The newest outbox message to this address or number ("+223XXXXXXXX")."""
     from quota_app.notifications.models import OutboxMessage
 
-    message = db.session.execute(
-        db.select(OutboxMessage).where(OutboxMessage.to_email == email).order_by(OutboxMessage.id.desc())
+    column = OutboxMessage.to_phone if to.startswith("+") else OutboxMessage.to_email
+    return db.session.execute(
+        db.select(OutboxMessage).where(column == to).order_by(OutboxMessage.id.desc())
+        .execution_options(populate_existing=True)
     ).scalars().first()
+
+
+def readable(message) -> str:
+    """The message as its recipient reads it (the secret in place of its mark), while the
+    outbox still holds the secret."""
+    from quota_app.notifications.models import SECRET_MARK
+
     assert message is not None
-    match = re.search(r"https?://\S+/mot-de-passe/reinitialiser/\S+", message.body)
+    return message.body.replace(SECRET_MARK, message.secret) if message.secret else message.body
+
+
+def reset_link(db, email) -> str:
+    message = last_message(db, email)
+    match = re.search(r"https?://\S+/mot-de-passe/reinitialiser/\S+", readable(message))
     assert match
     return match.group(0)
+
+
+def sent_code(db, to) -> str:
+    """The 6-digit code last sent to this address or number."""
+    message = last_message(db, to)
+    assert message is not None and message.secret, "aucun code envoyé"
+    assert re.fullmatch(r"[0-9]{6}", message.secret)
+    return message.secret

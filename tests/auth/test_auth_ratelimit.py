@@ -1,40 +1,106 @@
-"""Login attempts are limited per account and per address, in a table shared by all workers."""
+"""Login limits designed for Mali: slowed down, never locked; keyed on the account × the
+address, the account, and the address, in a table shared by all workers. Ten wrong passwords
+from one place never stop the owner elsewhere, nor other people at that place; a browser the
+owner logged in from is never slowed by others' failures."""
+import pytest
+
 from auth_helpers import PASSWORD, form_login, text
 
+WRONG = "Mauvais-mot-de-passe-1"
 
-def test_login_rate_limit_per_account_gives_429_french(app, client, make_user):
+
+def at(ip):
+    return {"environ_base": {"REMOTE_ADDR": ip}}
+
+
+def test_ten_wrong_passwords_from_one_place_slow_that_place_for_that_account_only(app, make_user, clock):
     user = make_user("manager")
-    app.config["RATE_LIMIT_ATTEMPTS"] = 3
+    neighbour = make_user("applicant")
+    attacker = app.test_client()
+    for _ in range(10):
+        assert form_login(attacker, user.email, WRONG, **at("10.0.0.9")).status_code == 200
+    slowed = form_login(app.test_client(), user.email, PASSWORD, **at("10.0.0.9"))
+    assert slowed.status_code == 429 and "Trop de tentatives. Réessayez dans 1 seconde." in text(slowed)
+    # The owner elsewhere, and someone else in the same cybercafé, log in at once.
+    assert form_login(app.test_client(), user.email, PASSWORD, **at("10.0.0.10")).status_code == 302
+    assert form_login(app.test_client(), neighbour.email, PASSWORD, **at("10.0.0.9")).status_code == 302
+    # Slowed, not locked: after the delay, that place may try again.
+    clock.now += 2
+    assert form_login(app.test_client(), user.email, PASSWORD, **at("10.0.0.9")).status_code == 302
+
+
+def test_the_delay_doubles_then_stops_at_the_cap(app, db, clock):
+    from quota_app.auth import ratelimit
+    from quota_app.errors import RateLimited
+
+    for _ in range(3):
+        ratelimit.record("k")
+    ratelimit.throttle("k", threshold=4, cap=60)  # below the threshold: nothing
+    ratelimit.record("k")
+    waits = []
+    for _ in range(9):
+        with pytest.raises(RateLimited) as refused:
+            ratelimit.throttle("k", threshold=4, cap=60)
+        waits.append(refused.value.wait)
+        ratelimit.record("k")
+    assert waits == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+    clock.now += 60
+    ratelimit.throttle("k", threshold=4, cap=60)
+
+
+def test_an_attacker_everywhere_slows_the_account_but_never_the_owners_browser(app, make_user, clock):
+    user = make_user("manager")
+    owner = app.test_client()
+    assert form_login(owner, user.email, PASSWORD, **at("10.0.1.1")).status_code == 302  # device cookie
+    owner.post("/deconnexion")
+    app.config["RATE_LIMIT_ACCOUNT_ATTEMPTS"] = 5
     try:
-        for i in range(3):
-            clients = app.test_client()  # no shared cookies; same address in the test client
-            assert form_login(clients, user.email, "Mauvais-mot-de-passe-1").status_code == 200
-        response = form_login(client, user.email)  # even the right password is refused now
-        assert response.status_code == 429
-        assert "Trop de tentatives. Réessayez dans quelques minutes." in text(response)
-        assert client.get("/gestion/").status_code == 302
+        for n in range(5):  # one guess from each of five addresses
+            assert form_login(app.test_client(), user.email, WRONG, **at(f"10.0.2.{n}")).status_code == 200
+        stranger = form_login(app.test_client(), user.email, PASSWORD, **at("10.0.3.1"))
+        assert stranger.status_code == 429 and "Réessayez dans" in text(stranger)
+        assert form_login(owner, user.email, PASSWORD, **at("10.0.1.1")).status_code == 302
+        owner.post("/deconnexion")
+        # A new browser waits seconds, not hours.
+        clock.now += 2
+        assert form_login(app.test_client(), user.email, PASSWORD, **at("10.0.3.1")).status_code == 302
     finally:
-        app.config["RATE_LIMIT_ATTEMPTS"] = 10
+        app.config["RATE_LIMIT_ACCOUNT_ATTEMPTS"] = 30
 
 
-def test_login_rate_limit_per_address(app, make_user):
+def test_spraying_from_one_address_is_slowed_for_unknown_browsers(app, make_user, clock):
     user = make_user("manager")
-    app.config["RATE_LIMIT_ATTEMPTS"] = 3
+    app.config["RATE_LIMIT_ADDRESS_ATTEMPTS"] = 3
     try:
-        client = app.test_client()
-        for i in range(3):
-            form_login(client, f"inconnu{i}@exemple.ml", environ_base={"REMOTE_ADDR": "10.0.0.9"})
-        blocked = form_login(client, user.email, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+        for n in range(3):
+            form_login(app.test_client(), f"inconnu{n}@exemple.ml", **at("10.0.0.9"))
+        blocked = form_login(app.test_client(), user.email, **at("10.0.0.9"))
         assert blocked.status_code == 429
-        other_address = form_login(client, user.email, environ_base={"REMOTE_ADDR": "10.0.0.10"})
-        assert other_address.status_code == 302
+        assert form_login(app.test_client(), user.email, **at("10.0.0.10")).status_code == 302
     finally:
-        app.config["RATE_LIMIT_ATTEMPTS"] = 10
+        app.config["RATE_LIMIT_ADDRESS_ATTEMPTS"] = 200
+
+
+def test_known_and_unknown_accounts_are_slowed_alike(app, make_user, clock):
+    user = make_user("manager")
+    answers = {}
+    for who in (user.email, "personne@exemple.ml", "+223 70 00 00 00"):
+        client = app.test_client()
+        codes = [form_login(client, who, WRONG, **at("10.0.5.5")).status_code for _ in range(11)]
+        answers[who] = codes
+    assert len({tuple(codes) for codes in answers.values()}) == 1
+    assert answers[user.email] == [200] * 10 + [429]
+
+
+def test_a_failed_login_is_audited_with_the_phone_masked(app, db, clock):
+    from quota_app.audit.models import AuditEvent
+
+    form_login(app.test_client(), "76 12 34 56", WRONG)
+    event = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "auth.login_failed")).scalar_one()
+    assert event.after == {"phone": "+223 •• •• 34 56"}
 
 
 def test_counter_hit_check_and_prune(app, db):
-    import pytest
-
     from quota_app.auth import ratelimit
     from quota_app.auth.models import RateLimitCounter
     from quota_app.errors import RateLimited
@@ -42,23 +108,26 @@ def test_counter_hit_check_and_prune(app, db):
     app.config["RATE_LIMIT_ATTEMPTS"] = 2
     app.config["RATE_LIMIT_WINDOW_SECONDS"] = 60
     try:
-        t0 = 1_800_000_000 - (1_800_000_000 % 60)
-        ratelimit.hit("login:ip:1.2.3.4", now=t0)
-        ratelimit.check("login:ip:1.2.3.4", now=t0)
-        ratelimit.hit("login:ip:1.2.3.4", now=t0 + 5)
+        t0 = 1_800_000_000 - (1_800_000_000 % 3600)
+        ratelimit.hit("reset:ip:1.2.3.4", now=t0)
+        ratelimit.check("reset:ip:1.2.3.4", now=t0)
+        ratelimit.hit("reset:ip:1.2.3.4", now=t0 + 5)
         db.session.commit()
-        assert ratelimit.count("login:ip:1.2.3.4", now=t0 + 10) == 2
+        assert ratelimit.count("reset:ip:1.2.3.4", now=t0 + 10) == 2
         with pytest.raises(RateLimited):
-            ratelimit.check("login:ip:1.2.3.4", now=t0 + 10)
+            ratelimit.check("reset:ip:1.2.3.4", now=t0 + 10)
         with pytest.raises(RateLimited):
-            ratelimit.hit("login:ip:1.2.3.4", now=t0 + 10)
-        ratelimit.hit("login:ip:autre", now=t0)
-        # The next window starts from zero and old windows are pruned.
-        ratelimit.check("login:ip:1.2.3.4", now=t0 + 60)
-        ratelimit.hit("login:ip:1.2.3.4", now=t0 + 60)
+            ratelimit.hit("reset:ip:1.2.3.4", now=t0 + 10)
+        ratelimit.hit("code:dest:x", now=t0, limit=1, window=ratelimit.HOUR)
+        # The next window starts from zero; windows older than an hour are pruned.
+        ratelimit.check("reset:ip:1.2.3.4", now=t0 + 60)
+        ratelimit.hit("reset:ip:1.2.3.4", now=t0 + 60)
+        with pytest.raises(RateLimited):
+            ratelimit.hit("code:dest:x", now=t0 + 1800, limit=1, window=ratelimit.HOUR)
+        ratelimit.hit("reset:ip:1.2.3.4", now=t0 + 2 * 3600 + 60)
         db.session.commit()
-        rows = db.session.execute(db.select(RateLimitCounter)).scalars().all()
-        assert [(r.key, r.window_start, r.count) for r in rows] == [("login:ip:1.2.3.4", t0 + 60, 1)]
+        rows = db.session.execute(db.select(RateLimitCounter).order_by(RateLimitCounter.window_start)).scalars().all()
+        assert [(r.key, r.window_start, r.count) for r in rows] == [("reset:ip:1.2.3.4", t0 + 2 * 3600 + 60, 1)]
     finally:
         app.config["RATE_LIMIT_ATTEMPTS"] = 10
         app.config["RATE_LIMIT_WINDOW_SECONDS"] = 900

@@ -5,56 +5,16 @@ The application here is configured as in production, not as the other tests' (wh
 in immediate mode and would deliver inside the request, right after its commit): its queue
 (memory://) is served by a huey consumer, started only once the requests have been timed.
 """
-import signal
-import socketserver
 import threading
 import time
 from statistics import median
 
 import pytest
 
+from tests.notifications.fakes import SlowSMTPServer, run_worker
+
 SERVER_DELAY = 0.2  # seconds the server takes for each message
 UNKNOWN = "personne@exemple.ml"
-
-
-class SlowSMTPServer(socketserver.ThreadingTCPServer):
-    """Just enough SMTP for smtplib (no TLS, no authentication); sleeps before accepting a message."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, delay: float):
-        super().__init__(("127.0.0.1", 0), _SMTPHandler)
-        self.delay = delay
-        self.received: list[bytes] = []
-
-
-class _SMTPHandler(socketserver.StreamRequestHandler):
-    def reply(self, line: str) -> None:
-        self.wfile.write(line.encode() + b"\r\n")
-        self.wfile.flush()
-
-    def handle(self):
-        self.reply("220 lent.exemple.ml ESMTP")
-        while line := self.rfile.readline():
-            verb = line[:4].upper()
-            if verb in (b"EHLO", b"HELO"):
-                self.reply("250 lent.exemple.ml")
-            elif verb in (b"MAIL", b"RCPT", b"RSET", b"NOOP"):
-                self.reply("250 OK")
-            elif verb == b"DATA":
-                self.reply("354 Terminer par <CRLF>.<CRLF>")
-                lines = []
-                while (data := self.rfile.readline()) not in (b".\r\n", b""):
-                    lines.append(data)
-                time.sleep(self.server.delay)
-                self.server.received.append(b"".join(lines))
-                self.reply("250 OK")
-            elif verb == b"QUIT":
-                self.reply("221 Au revoir")
-                return
-            else:
-                self.reply("502 Commande inconnue")
 
 
 @pytest.fixture
@@ -91,23 +51,6 @@ def queued_app(app, database_url, slow_smtp):
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
-
-
-def run_worker(application, until, timeout: float = 15.0) -> None:
-    """A huey consumer (threads) on the application's queue, as `flask jobs-worker` runs it."""
-    from quota_app.jobs.queue import queue_of
-
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    consumer = queue_of(application).huey.create_consumer(workers=2, worker_type="thread", periodic=False)
-    consumer.start()
-    try:
-        deadline = time.monotonic() + timeout
-        while not until() and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        consumer.stop(graceful=True)
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
 
 
 def test_reset_for_known_and_unknown_addresses_take_the_same_time(queued_app, slow_smtp, make_user):
