@@ -81,7 +81,8 @@ def file_made_eligible_later(world: World, n: int, last_name: str = "Keïta"):
     assert import_applicants(campaign, buffer.getvalue(), "saisie.xlsx", manager, commit=True).committed
     application = db.session.scalars(db.select(Application).filter_by(campaign_id=campaign.id, status="submitted")
                                      .order_by(Application.id.desc())).first()
-    screening.decide(application.id, application.version, "eligible", manager)
+    screening.decide(application.id, application.version, "eligible", manager,
+                     override_reason="Pièces vérifiées sur le dossier papier")
     db.session.commit()
     world.file_ids.append(application.id)
     return application
