@@ -20,6 +20,7 @@ def register_features(app) -> None:
     from .placement import publication, seats, services as placement_services, tasks as placement_tasks  # noqa: F401 (its tasks)
     from .placement import io as placement_io
     from .registry import lookups
+    from .screening import journal as screening_journal
 
     for kind in (applications_io.IMPORT, campaigns_io.IMPORT, amci_io.IMPORT, committee_io.IMPORT):
         register_import(kind)
@@ -45,6 +46,8 @@ def register_features(app) -> None:
     application_hooks.withdrawal_hooks.register("committee", committee_services.withdraw_for_applicant)
     application_hooks.withdrawal_hooks.register("placement", placement_services.withdraw_for_applicant)
     stages.phase_actions.register("placement", publication.on_phase)
+    # The audit trail's names for files, accounts, reference data (screening knows them).
+    screening_journal.register()
     placement_tasks.init_round_messages()
     stages.phase_facts.register("applications", application_facts.phase_facts)
     stages.phase_facts.register("committee", committee_facts.phase_facts)

@@ -18,13 +18,10 @@ from ..permissions import role_required
 from ..security import frameable
 from ..timeutil import age_on, utcnow
 from ..viewhelpers import act, acting_user, page_of, private_file
-from . import journal, queries, search, services
+from . import queries, search, services
 from .forms import ActionForm, DecisionForm, PaperDocumentForm, selected_versions
 
 bp = Blueprint("screening", __name__)
-# The journal's names for files, accounts, reference data... (belongs with the other loans in
-# quota_app/features.py; lent here while that file is another team's).
-journal.register()
 
 
 def _ip():
