@@ -105,6 +105,7 @@ NAME_FIELDS = ("last_name", "first_names", "birth_place")
 # A conflict's choices are corrected only while the file has not gone to the committee.
 CHOICES_CORRECTABLE = ("draft", "submitted", "eligible", "ineligible")
 CHOICE_KEYS = tuple(f"choice{rank}" for rank in range(1, MAX_CHOICES + 1))
+ORDINALS = {1: "Premier", 2: "Deuxième", 3: "Troisième", 4: "Quatrième", 5: "Cinquième"}
 VALUE_KEYS = COMPARED  # the keys of _values(), in its order: a new row is kept as their tuple
 FIELD_LABELS = {
     "last_name": "Nom", "first_names": "Prénom(s)", "sex": "Sexe", "birth_date": "Date de naissance",
@@ -244,7 +245,8 @@ def build_spec(ctx: _Context) -> SheetSpec:
                    help="Code (00, 01…) ou nom de la région"),
         ColumnSpec("diploma", "Diplôme", kind="choice", required=True,
                    choices=ctx.diplomas or {"BAC": "Baccalauréat"},
-                   synonyms=("Diplôme obtenu", "Dernier diplôme", "Diplôme le plus élevé"),
+                   synonyms=("Diplôme obtenu", "Dernier diplôme", "Dernier diplôme obtenu", "Diplôme le plus élevé",
+                             "Niveau d'études", "Niveau d'étude", "Niveau scolaire"),
                    aliases=_known(DIPLOMA_ALIASES, ctx.diplomas), noise=DIPLOMA_NOISE,
                    help="Code (" + ", ".join(ctx.diplomas or {"BAC": ""}) + ") ou nom du diplôme"),
         ColumnSpec("series", "Série", kind="choice", choices=ctx.series or {"-": "-"},
@@ -257,13 +259,14 @@ def build_spec(ctx: _Context) -> SheetSpec:
                    options={"min_value": 1960, "max_value": year}),
         ColumnSpec("diploma_average", "Moyenne", kind="decimal",
                    synonyms=("Moyenne /20", "Moyenne sur 20", "Moyenne générale", "Moy", "Moy."),
-                   options={"min_value": 0, "max_value": 20, "places": 2}, help="Sur 20, ex. 12,5"),
+                   options={"min_value": 0, "max_value": 20, "places": 2, "out_of": 20}, help="Sur 20, ex. 12,5"),
     ]
     for rank in range(1, MAX_CHOICES + 1):
         columns.append(ColumnSpec(f"choice{rank}", f"Choix {rank}", kind="choice", required=rank == 1,
                                   choices=offer_codes, parser=offer_parser, width=22,
                                   synonyms=(f"Choix n° {rank}", f"{rank}er choix" if rank == 1 else f"{rank}e choix",
-                                            f"Offre {rank}", f"Code offre {rank}", f"Vœu {rank}"),
+                                            f"{ORDINALS.get(rank, rank)} choix", f"Offre {rank}", f"Code offre {rank}",
+                                            f"Vœu {rank}", f"{ORDINALS.get(rank, rank)} vœu", f"Offre choisie {rank}"),
                                   help="Code d'une offre de la campagne"))
     return SheetSpec(SHEET_NAME, columns)
 

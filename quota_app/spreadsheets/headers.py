@@ -18,7 +18,7 @@ COMMON_SYNONYMS: dict[str, tuple[str, ...]] = {
     "prenoms": ("prenom", "prenom s", "prenoms"),
     "prenom": ("prenoms", "prenom s"),
     "date de naissance": ("ne e le", "ne le", "nee le", "date naissance", "date de naiss",
-                          "date nais", "naissance", "ddn"),
+                          "date nais", "date naiss", "naissance", "ddn", "date de naissance jj mm aaaa"),
     "lieu de naissance": ("ne e a", "ne a", "nee a", "lieu naissance"),
     "telephone": ("tel", "tel portable", "portable", "numero de telephone", "n telephone",
                   "no telephone", "contact", "telephone mobile", "mobile"),
@@ -118,6 +118,7 @@ def find_header_row(rows: Sequence[Sequence[Any]], spec, search_first: int = 20)
 # --- near misses: a header the matching above did not recognise --------------------------------
 
 # Words that tell nothing about which column a header is (« N° », « du candidat »...).
+# A one-word column is plausible for a longer header only when that header starts with it.
 _STOP_WORDS = frozenset({"de", "du", "des", "d", "la", "le", "les", "l", "en", "a", "au", "aux", "et",
                          "n", "no", "num", "numero", "s", "candidat", "candidate", "eleve", "stagiaire"})
 _TYPO_RATIO = 0.8  # "Telefone", "Date de naisance": the same header mistyped
@@ -191,8 +192,9 @@ def _closeness(cell: str, column) -> tuple[int, float]:
             level = 2  # mistyped, or the same words (« Date naissance du candidat »)
         # « Année » for « Année du diplôme »; « Date de naissance du candidat » for « Date de
         # naissance », but never « Observations AMCI » for « N° AMCI » (one word is too little).
-        if cell_words and words and cell_words != words and (cell_words < words or (words < cell_words and len(words) > 1)):
-            level = max(level, 1)
+        if cell_words and words and cell_words != words and (
+                cell_words < words or (words < cell_words and (len(words) > 1 or cell.split()[0] in words))):
+            level = max(level, 1)  # « Moyenne au bac » for « Moyenne »: its first word
     return level, best
 
 

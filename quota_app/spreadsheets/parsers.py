@@ -120,11 +120,15 @@ def parse_integer(value: Any, min_value: int | None = None, max_value: int | Non
 
 
 def parse_decimal(value: Any, min_value: float | None = None, max_value: float | None = None,
-                  places: int | None = None) -> Result:
-    """12.5, "12,5", "1 234,5" -> Decimal. `places` limits the number of decimals."""
+                  places: int | None = None, out_of: int | None = None) -> Result:
+    """12.5, "12,5", "1 234,5" -> Decimal. `places` limits the number of decimals; with
+    `out_of` (20 for an average), "13,5/20" and "13,5 sur 20" are 13.5."""
     if is_empty(value):
         return None, None
     number = _to_decimal(value)
+    if number is None and out_of is not None and isinstance(value, str):
+        match = re.fullmatch(r"\s*(.+?)\s*(?:/|sur)\s*" + str(out_of) + r"\s*", value)
+        number = _to_decimal(match.group(1)) if match else None
     if number is None:
         return None, f"Nombre attendu, par exemple 12,5 (valeur lue : « {value} »)."
     if places is not None:
@@ -179,7 +183,18 @@ def parse_date(value: Any) -> Result:
         if len(match.group(3)) != 4:
             return None, f"Année sur 4 chiffres attendue (jj/mm/aaaa) : « {text} »."
         return _make_date(int(match.group(3)), int(match.group(2)), int(match.group(1)), text)
+    match = _DATE_WORDS.fullmatch(normalise_header(text))
+    if match and match.group(2) in _MONTHS:
+        return _make_date(int(match.group(3)), _MONTHS[match.group(2)], int(match.group(1)), text)
     return None, f"Date attendue au format jj/mm/aaaa (valeur lue : « {text} »)."
+
+
+# « 12 janvier 2004 », « 1er mars 2003 », « 3 fév. 2005 » (normalised: no accents, no dots).
+_DATE_WORDS = re.compile(r"(\d{1,2})(?: ?er)? ([a-z]+) (\d{4})")
+_MONTHS = {name: number for number, names in enumerate((
+    ("janvier", "janv", "jan"), ("fevrier", "fevr", "fev"), ("mars", "mar"), ("avril", "avr"), ("mai",),
+    ("juin",), ("juillet", "juil"), ("aout",), ("septembre", "sept", "sep"), ("octobre", "oct"),
+    ("novembre", "nov"), ("decembre", "dec")), start=1) for name in names}
 
 
 # --- identity ----------------------------------------------------------------------------------
@@ -376,7 +391,21 @@ class ChoiceMatcher:
                 codes.discard(None)
                 if len(codes) == 1:
                     return codes.pop()
+            return self._by_first_word(stripped)
         return None
+
+    def _by_first_word(self, spaced: str) -> Any:
+        """« Licence en droit », « Bac série TSE », « DEF 2019 »: the first word names one code
+        and no other word names another."""
+        words = spaced.split()
+        if len(words) < 2 or len(words[0]) < 2:
+            return None
+        code = self.lookup.get(choice_key(words[0]) or "")
+        if code is None:
+            return None
+        others = {self.lookup.get(choice_key(w) or "") for w in words[1:] if not w.isdigit()}
+        others.discard(None)
+        return code if others <= {code} else None
 
     def suggestion(self, value: Any) -> str | None:
         """The label closest to an unknown value, if one is close."""

@@ -199,6 +199,19 @@ def test_near_miss_headers_are_matched_questioned_or_listed_never_dropped(db, ca
     assert (run.counts["questions"], run.counts["ignored"], run.counts["guessed"]) == (1, 2, 3)
 
 
+def test_other_usual_headers_and_values(db, campaign, manager):
+    headers = ["Nom", "Prénom", "Genre", "Date naiss.", "NINA", "Niveau d'études", "Série du bac", "Année du bac",
+               "Moyenne au bac", "Premier choix", "Deuxième choix"]
+    line = ["Traoré", "Awa", "Fille", "12 janvier 2004", nina(1), "Bac", "Série SE", "2022", "13,5/20",
+            "ts-dd-casa", "TS IA RABAT"]
+    result = import_applicants(campaign, xlsx_bytes([line], headers), "autres.xlsx", manager, commit=True)
+    db.session.commit()
+    assert result.errors == [] and result.header.questions == [] and result.header.ignored == []
+    awa = stored(db, nina(1))
+    assert (awa.sex, awa.birth_date, awa.diploma_year, str(awa.diploma_average)) == ("F", dt.date(2004, 1, 12), 2022, "13.50")
+    assert code_of(db, Series, awa.series_id) == "TSE" and [c.offer.code for c in awa.choices] == ["TS-DD-CASA", "TS-IA-RABAT"]
+
+
 def test_a_missing_required_column_points_at_its_look_alike(db, campaign, manager):
     headers = [h if h != "Choix 1" else "Choix" for h in HEADERS if h not in ("Choix 2", "Choix 3")]
     line = person(1)[:len(headers)]

@@ -148,3 +148,39 @@ def test_the_report_guesses_the_header_row_not_a_data_row():
 def test_parsers_are_still_pure_and_memoised():
     parse = parsers.choice_parser(REGIONS, noise=NOISE)
     assert parse("Ségou") is parse("Ségou")  # the same result object: parsed once
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("12 janvier 2004", dt.date(2004, 1, 12)), ("1er mars 2003", dt.date(2003, 3, 1)),
+    ("3 fév. 2005", dt.date(2005, 2, 3)), ("25 Décembre 2001", dt.date(2001, 12, 25)), ("7 aout 2006", dt.date(2006, 8, 7)),
+])
+def test_dates_written_in_words(value, expected):
+    assert parsers.parse_date(value) == (expected, None)
+
+
+def test_a_date_in_words_that_does_not_exist_is_refused():
+    assert parsers.parse_date("31 février 2005")[1] == "Date inexistante : « 31 février 2005 »."
+    assert parsers.parse_date("12 truc 2004")[1].startswith("Date attendue au format jj/mm/aaaa")
+
+
+def test_an_average_out_of_20():
+    assert parsers.parse_decimal("13,5/20", out_of=20) == (parsers.Decimal("13.5"), None)
+    assert parsers.parse_decimal("13.25 sur 20", out_of=20, places=2) == (parsers.Decimal("13.25"), None)
+    assert parsers.parse_decimal("13,5/20")[0] is None  # only where the column says so
+
+
+@pytest.mark.parametrize("value, code", [
+    ("Licence en droit", "LIC"), ("Bac série TSE", "BAC"), ("DEF 2019", "DEF"), ("Bac Licence", None),
+    ("Homme/Femme", None),
+])
+def test_a_value_by_its_first_word_when_nothing_contradicts_it(value, code):
+    parse = choice_parser({"BAC": "Baccalauréat", "LIC": "Licence", "DEF": "Diplôme d'Études Fondamentales",
+                           "M": "Homme", "F": "Femme"})
+    assert parse(value)[0] == code
+
+
+def test_a_longer_header_starting_with_a_one_word_column():
+    spec = SheetSpec("S", [ColumnSpec("n", "Nom", required=True), ColumnSpec("m", "Moyenne", kind="decimal"),
+                           ColumnSpec("a", "AMCI")])
+    header = resolve_header([["Nom", "Moyenne au bac", "Observations AMCI"]], spec)
+    assert header.mapping == {"n": 0, "m": 1} and [i["header"] for i in header.ignored] == ["Observations AMCI"]
