@@ -173,6 +173,24 @@ def _add_months(day: date, months: int) -> date:
     raise ValueError(day)  # pragma: no cover - every month has a 28th
 
 
+def passport_valid_until(on_date: date, *, min_valid_months: int = PASSPORT_MIN_VALID_MONTHS) -> date:
+    """The date a passport should still be valid on, seen from `on_date`."""
+    return _add_months(on_date, min_valid_months)
+
+
+def passport_expiry_state(
+    expiry: date | None, on_date: date, *, min_valid_months: int = PASSPORT_MIN_VALID_MONTHS
+) -> str | None:
+    """"expired" (before `on_date`), "expiring" (less than `min_valid_months` after it) or None."""
+    if expiry is None:
+        return None
+    if expiry < on_date:
+        return "expired"
+    if expiry < _add_months(on_date, min_valid_months):
+        return "expiring"
+    return None
+
+
 def check_passport_expiry(
     expiry: date | None, on_date: date, *, min_valid_months: int = PASSPORT_MIN_VALID_MONTHS
 ) -> list[str]:

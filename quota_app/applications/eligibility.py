@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from ..timeutil import age_on, utcnow
@@ -28,9 +28,19 @@ class Check:
     code: str
     ok: bool
     message_fr: str
+    # False when the applicant cannot change what fails (age, nationality, the window): shown so.
+    fixable: bool = True
+    # What the applicant can do about a failed check (empty when the message says it).
+    hint_fr: str = ""
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """Code, ok and message (what screening decisions store), plus what is not the default."""
+        data = {"code": self.code, "ok": self.ok, "message_fr": self.message_fr}
+        if not self.fixable:
+            data["fixable"] = False
+        if self.hint_fr:
+            data["hint_fr"] = self.hint_fr
+        return data
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,8 @@ class ApplicantFacts:
     series_code: str | None = None
     # Codes of the document types uploaded.
     documents: frozenset[str] = field(default_factory=frozenset)
+    # Whether the applicant declared a passport (None: not known, the passport copy stays asked).
+    passport_declared: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,64 @@ class ChoiceFacts:
     offer_code: str
     level_code: str
     label: str
+
+
+# Documents asked only of the applicants whose answers call for them: {document type code:
+# the ApplicantFacts field that calls for it}. A campaign lists the document as required; it is
+# needed from an applicant when that fact is true (or unknown).
+CONDITIONAL_DOCUMENTS = {"PASSPORT": "passport_declared"}
+# Why a conditional document is asked, or not: {fact: (asked because..., not asked because...,
+# the reason inside a check's message)}. The check's words fit the applicant's page and, as they
+# are, the staff's (screening/wording.py turns « vous » into « le candidat »).
+CONDITION_REASONS = {
+    "passport_declared": ("parce que vous avez déclaré un passeport (étape Identité)",
+                          "vous n'avez pas déclaré de passeport (étape Identité)",
+                          "demandée car un passeport est déclaré"),
+}
+# The condition as the campaign's page announces it, before any answer.
+CONDITION_NOTES = {"passport_declared": "seulement si vous avez un passeport"}
+
+
+def document_condition_note(code: str) -> str:
+    """« seulement si vous avez un passeport » for a conditional document, else ""."""
+    condition = CONDITIONAL_DOCUMENTS.get(code)
+    return CONDITION_NOTES.get(condition, "") if condition else ""
+
+
+REASON_EVERYONE = "Demandée à tous les candidats de cet appel."
+REASON_OPTIONAL = "Facultative : vous pouvez la joindre pour compléter votre dossier."
+
+
+@dataclass(frozen=True)
+class DocumentNeed:
+    """One document of the campaign as it concerns this applicant: needed or not, and why."""
+
+    code: str
+    name: str
+    needed: bool
+    optional: bool
+    reason_fr: str
+    # The reason inside a check's message (« Copie du passeport (demandée car …) »), empty for
+    # the documents asked of everyone.
+    because_fr: str = ""
+
+
+def document_needs(documents: Iterable[tuple[str, str, bool]], applicant: ApplicantFacts) -> list[DocumentNeed]:
+    """(code, name, required by the campaign) -> what each document means for this applicant."""
+    needs = []
+    for code, name, required in documents:
+        condition = CONDITIONAL_DOCUMENTS.get(code)
+        if not required:
+            needs.append(DocumentNeed(code, name, False, True, REASON_OPTIONAL))
+        elif condition is None:
+            needs.append(DocumentNeed(code, name, True, False, REASON_EVERYONE))
+        elif getattr(applicant, condition, None) is False:
+            needs.append(DocumentNeed(code, name, False, False,
+                                      f"Pas demandée : {CONDITION_REASONS[condition][1]}."))
+        else:
+            asked, _not_asked, because = CONDITION_REASONS[condition]
+            needs.append(DocumentNeed(code, name, True, False, f"Demandée {asked}.", because))
+    return needs
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -138,6 +208,25 @@ def eligible_for_level(applicant: ApplicantFacts, level: LevelFacts, campaign: C
     return True
 
 
+def _age_hint(applicant: ApplicantFacts, campaign: CampaignFacts, level_map: dict[str, LevelFacts],
+              chosen: list[str]) -> str:
+    """What an applicant whose age is outside a level's bounds can still do: another level
+    open to their age and diploma, or nothing in this call."""
+    others = [level for level in level_map.values()
+              if level.code not in chosen and eligible_for_level(applicant, level, campaign)]
+    others.sort(key=lambda level: (level.min_diploma_rank, level.code))
+    text = "L'âge ne se corrige pas : si votre date de naissance est exacte, ce niveau ne vous est pas ouvert. "
+    if others:
+        text += ("Vous pouvez choisir une formation d'un autre niveau : "
+                 f"{', '.join(level.name for level in others)} (étape Choix de formation).")
+    elif any(eligible_for_level(applicant, level_map[code], campaign) for code in chosen):
+        text += "Retirez ce choix et gardez vos autres choix (étape Choix de formation)."
+    else:
+        text += ("Aucun niveau de cet appel n'est ouvert à votre âge et à votre diplôme : votre dossier "
+                 "ne pourra pas être recevable.")
+    return text + " Si la date est mal saisie, corrigez-la à l'étape Identité."
+
+
 def is_eligible(checks: Iterable[Check]) -> bool:
     return all(check.ok for check in checks)
 
@@ -158,7 +247,7 @@ def check_window(campaign: CampaignFacts, now: datetime) -> Check:
     if campaign.closes_at is not None and now >= campaign.closes_at:
         return Check("window", False,
                      f"Les candidatures sont closes depuis le {campaign.closes_at.strftime(fmt)} "
-                     "(heure de Bamako).")
+                     "(heure de Bamako).", fixable=False)
     if campaign.closes_at is not None:
         return Check("window", True,
                      f"Les candidatures sont ouvertes jusqu'au {campaign.closes_at.strftime(fmt)} "
@@ -173,7 +262,7 @@ def check_nationality(applicant: ApplicantFacts, campaign: CampaignFacts) -> Che
     if not nationality:
         return Check("nationality", False, "Indiquez votre nationalité : ce programme est réservé aux jeunes Malien(ne)s.")
     return Check("nationality", False,
-                 "Ce programme est réservé aux jeunes de nationalité malienne.")
+                 "Ce programme est réservé aux jeunes de nationalité malienne.", fixable=False)
 
 
 def check_birth(applicant: ApplicantFacts, today: date) -> Check:
@@ -249,12 +338,18 @@ def check_series(applicant: ApplicantFacts, campaign: CampaignFacts) -> Check | 
     if applicant.series_code not in campaign.allowed_series:
         return Check("series", False,
                      f"Votre série ({applicant.series_code}) n'est pas acceptée pour cet appel : "
-                     f"séries acceptées : {accepted}.")
+                     f"séries acceptées : {accepted}.", fixable=False,
+                     hint_fr="La série d'un baccalauréat obtenu ne change pas : si elle est bien saisie "
+                             "(étape Parcours scolaire), cet appel ne vous est pas ouvert.")
     return Check("series", True, f"Série {applicant.series_code} : acceptée pour cet appel.")
 
 
 def check_documents(applicant: ApplicantFacts, campaign: CampaignFacts) -> Check:
-    missing = [name for code, name in campaign.required_documents.items() if code not in applicant.documents]
+    """Every document the campaign requires and the applicant's answers call for is joined; a
+    document asked because of an answer (the passport copy) says so."""
+    needs = document_needs(((code, name, True) for code, name in campaign.required_documents.items()), applicant)
+    missing = [f"{need.name} ({need.because_fr})" if need.because_fr else need.name
+               for need in needs if need.needed and need.code not in applicant.documents]
     if missing:
         if len(missing) == 1:
             return Check("documents", False, f"Il manque une pièce à joindre : {missing[0]}.")
@@ -355,7 +450,11 @@ def evaluate(
             seen_levels.append(choice.level_code)
     birth_ok = applicant.birth_date is not None and applicant.birth_date <= today
     if birth_ok:
-        checks.extend(check_age(applicant, level_map[code], campaign, today) for code in seen_levels)
+        for code in seen_levels:
+            check = check_age(applicant, level_map[code], campaign, today)
+            if not check.ok:
+                check = replace(check, fixable=False, hint_fr=_age_hint(applicant, campaign, level_map, seen_levels))
+            checks.append(check)
     # Diploma: for each choice.
     for choice in choice_list:
         level = level_map.get(choice.level_code)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from io import BytesIO
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
@@ -62,6 +62,13 @@ def format_megabytes(size_bytes: int) -> str:
     return f"{text.replace('.', ',')} Mo"
 
 
+def format_size(size_bytes: int) -> str:
+    """A file's size as an applicant reads it: "850 Ko" under 1 Mo, else "5,2 Mo"."""
+    if size_bytes < 1024 * 1024:
+        return f"{max(1, -(-size_bytes // 1024))} Ko"
+    return format_megabytes(size_bytes)
+
+
 def _accepted_list(accepted_types: str | Iterable[str]) -> list[str]:
     if isinstance(accepted_types, str):
         return [part.strip() for part in accepted_types.split(",") if part.strip()]
@@ -76,17 +83,25 @@ def _labels(types: Iterable[str]) -> str:
 
 
 def validate_upload(
-    content: bytes, filename: str | None, accepted_types: str | Iterable[str], max_bytes: int
+    content: bytes, filename: str | None, accepted_types: str | Iterable[str], max_bytes: int,
+    *, size: int | None = None,
 ) -> tuple[str | None, str | None]:
-    """(content_type, None) when the file is acceptable, else (None, French error)."""
+    """(content_type, None) when the file is acceptable, else (None, French error).
+
+    `size` is the whole file's size when `content` holds only its first bytes (the caller reads
+    at most max_bytes + 1): the message about a file too large gives its real size."""
     name = f"« {filename} »" if filename else "Le fichier"
     accepted = _accepted_list(accepted_types)
     if not content:
         return None, f"{name} est vide : choisissez à nouveau le fichier."
-    if len(content) > max_bytes:
+    total = max(size or 0, len(content))
+    if total > max_bytes:
+        limit, weight = format_megabytes(max_bytes), format_size(total)
+        if weight == limit:  # just over the limit: "5 Mo" would read as allowed
+            weight = f"plus de {limit}"
         return None, (
-            f"{name} est trop lourd ({format_megabytes(len(content))}) : la taille maximale est "
-            f"{format_megabytes(max_bytes)}. Réduisez la photo ou le scan, puis réessayez."
+            f"{name} est trop lourd ({weight}) : la taille maximale est {limit}. "
+            "Réduisez la photo ou le scan, puis réessayez."
         )
     if is_executable(content):
         return None, (
@@ -123,6 +138,8 @@ def strip_image_metadata(content: bytes, content_type: str, *, max_pixels: int =
     # The pixel count is checked from the header before any decoding (warnings.catch_warnings
     # would be simpler but is not thread-safe); Pillow's own bomb error is a second net.
     try:
+        # A truncated image is refused, whatever a library set process-wide (WeasyPrint sets it).
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
         with Image.open(BytesIO(content)) as probe:
             if probe.format != pil_format:
                 raise UploadError(

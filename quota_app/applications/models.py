@@ -119,6 +119,8 @@ class Application(Timestamps, db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
     correction_request: Mapped[str | None] = mapped_column(Text)
+    # The sealed récépissé (documents/sealing.py), issued at submission.
+    receipt_document_id: Mapped[int | None] = mapped_column(ForeignKey("sealed_documents.id"))
     # Shown to the screening manager: typing errors and temporary NINAs exist.
     identity_warnings: Mapped[list | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

@@ -10,8 +10,11 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from ..audit.models import AuditEvent
 from ..audit.services import record, snapshot
 from ..campaigns.models import Campaign, Offer
+from ..documents import render_pdf, seal
+from ..documents.models import SealedDocument
 from ..errors import InvalidTransition, NotFound, ValidationFailed
 from ..extensions import db
 from ..permissions import owns_application
@@ -19,6 +22,8 @@ from ..reference.models import Diploma, Level, Programme, Region, Series
 from ..timeutil import utcnow
 from .. import identity
 from . import eligibility, filetypes, storage
+from .display import country_name
+from .warnings import file_warnings
 from .hooks import application_withdrawn
 from . import status as status_machine
 from .models import MAX_CHOICES, SEXES, Applicant, Application, ApplicationChoice, ApplicationDocument, ReferenceCounter
@@ -44,6 +49,7 @@ DUPLICATE_IDENTITY = (
 )
 CONCURRENT_CHANGE = "Ce dossier a été modifié entre-temps. Rechargez la page et recommencez."
 NOT_EDITABLE = "Votre dossier a été soumis : il ne peut plus être modifié."
+CALL_CLOSED = "L'appel à candidatures est clos : ce dossier n'a pas été soumis et ne peut plus être modifié ni soumis."
 _IDENTITY_FIELDS = ("last_name", "first_names", "sex", "birth_date", "birth_place", "nina",
                     "passport_number", "passport_expiry")
 
@@ -77,9 +83,29 @@ def window_open(campaign: Campaign, now: datetime) -> bool:
     return campaign.phase == "open" and campaign.opens_at <= now < campaign.closes_at
 
 
-def _editable(application: Application) -> None:
+def closed_message(campaign: Campaign, now: datetime) -> str | None:
+    """None while the call receives applications, else why a draft can no longer go anywhere."""
+    if window_open(campaign, now):
+        return None
+    fmt = "%d/%m/%Y à %H:%M"
+    if campaign.phase == "open" and now < campaign.opens_at:
+        return (f"L'appel à candidatures n'est pas encore ouvert : ouverture le "
+                f"{campaign.opens_at.strftime(fmt)} (heure de Bamako).")
+    if now >= campaign.closes_at:
+        return (f"L'appel à candidatures est clos depuis le {campaign.closes_at.strftime(fmt)} (heure de "
+                "Bamako) : ce dossier n'a pas été soumis et ne peut plus l'être.")
+    return "L'appel à candidatures est clos : ce dossier n'a pas été soumis et ne peut plus l'être."
+
+
+def _editable(application: Application, now: datetime | None = None) -> None:
+    """A draft of a campaign still receiving applications. `now` is the moment of the edit (the
+    view's clock): with it the window's dates are checked too, without it the phase only (the
+    fills of the factories and of the seed, which happen at no moment of their own)."""
     if application.status != "draft":
         raise InvalidTransition(NOT_EDITABLE)
+    campaign = application.campaign
+    if campaign.phase != "open" or (now is not None and not window_open(campaign, now)):
+        raise InvalidTransition(closed_message(campaign, now or campaign.closes_at) or CALL_CLOSED)
 
 
 def _clean(value, max_len: int | None = None) -> str:
@@ -137,8 +163,8 @@ def _identity_clash(application: Application, column, value) -> bool:
         Application.id != application.id)) is not None
 
 
-def save_identity(user, application: Application, data: dict, today: date | None = None) -> None:
-    _editable(application)
+def save_identity(user, application: Application, data: dict, today: date | None = None, *, now: datetime | None = None) -> None:
+    _editable(application, now)
     today = today or utcnow().date()
     errors: dict[str, str] = {}
     last_name = _clean(data.get("last_name"), 100)
@@ -190,8 +216,8 @@ def save_identity(user, application: Application, data: dict, today: date | None
     record(user, "application.identity", application, before=before, after=snapshot(application, _IDENTITY_FIELDS))
 
 
-def save_contact(user, application: Application, data: dict) -> None:
-    _editable(application)
+def save_contact(user, application: Application, data: dict, *, now: datetime | None = None) -> None:
+    _editable(application, now)
     errors: dict[str, str] = {}
     phone, phone_error = identity.normalise_phone(data.get("phone"))
     if phone_error:
@@ -213,8 +239,8 @@ def save_contact(user, application: Application, data: dict) -> None:
     record(user, "application.contact", application, after={"phone": phone, "region_id": region.id})
 
 
-def save_schooling(user, application: Application, data: dict, today: date | None = None) -> None:
-    _editable(application)
+def save_schooling(user, application: Application, data: dict, today: date | None = None, *, now: datetime | None = None) -> None:
+    _editable(application, now)
     today = today or utcnow().date()
     errors: dict[str, str] = {}
     diploma = None
@@ -270,9 +296,9 @@ def offer_label(offer: Offer) -> str:
     return f"{offer.programme.level.code} {offer.programme.title} — {offer.establishment.name} ({offer.establishment.city})"
 
 
-def save_choices(user, application: Application, offer_ids: list) -> None:
+def save_choices(user, application: Application, offer_ids: list, *, now: datetime | None = None) -> None:
     """Ranked choices: the list order is the rank; empty entries are skipped."""
-    _editable(application)
+    _editable(application, now)
     wanted = [str(v).strip() for v in offer_ids if v is not None and str(v).strip()]
     if not wanted:
         raise ValidationFailed(errors={"choices": "Choisissez au moins une formation."})
@@ -303,8 +329,8 @@ def save_choices(user, application: Application, offer_ids: list) -> None:
            after={"offers": [o.id for o in offers]})
 
 
-def save_motivation(user, application: Application, data: dict) -> None:
-    _editable(application)
+def save_motivation(user, application: Application, data: dict, *, now: datetime | None = None) -> None:
+    _editable(application, now)
     text = (data.get("motivation") or "").strip() if isinstance(data.get("motivation"), str) else ""
     if len(text) < MOTIVATION_MIN:
         raise ValidationFailed(errors={"motivation": (
@@ -324,20 +350,46 @@ def campaign_document_types(campaign: Campaign) -> list:
     return [(r.document_type, r.required) for r in rows if r.document_type.active]
 
 
+def _applicant_facts(application: Application) -> eligibility.ApplicantFacts:
+    diploma = application.diploma
+    return eligibility.ApplicantFacts(
+        birth_date=application.birth_date, nationality=application.nationality,
+        diploma_rank=diploma.rank if diploma else None,
+        diploma_code=diploma.code if diploma else None,
+        diploma_name=diploma.name if diploma else None,
+        diploma_has_series=bool(diploma and diploma.has_series),
+        series_code=application.series.code if application.series else None,
+        documents=frozenset(d.document_type.code for d in application.documents),
+        passport_declared=bool(application.passport_number),
+    )
+
+
+def document_needs(application: Application) -> list[tuple]:
+    """[(DocumentType, eligibility.DocumentNeed)]: the campaign's documents as they concern
+    this applicant (the passport copy is asked only when a passport is declared), with why."""
+    types = campaign_document_types(application.campaign)
+    needs = eligibility.document_needs(((t.code, t.name, required) for t, required in types),
+                                       _applicant_facts(application))
+    return list(zip((t for t, _required in types), needs))
+
+
 def upload_document(user, application: Application, document_type_id, content: bytes, filename: str | None,
-                    upload_dir: str, max_bytes: int) -> tuple[ApplicationDocument, str | None]:
+                    upload_dir: str, max_bytes: int, *, size: int | None = None,
+                    now: datetime | None = None) -> tuple[ApplicationDocument, str | None]:
     """Store (or replace) the document of this type. The file is written only when valid.
 
     Returns (document, stored name of the replaced file or None): the caller deletes the
     replaced file after the commit, or the new one (document.stored_name) if the commit fails.
+    `size`: the whole file's size when `content` is only its first bytes (a file over the limit).
     """
-    _editable(application)
+    _editable(application, now)
     types = {t.id: t for t, _required in campaign_document_types(application.campaign)}
     type_id = document_type_id if isinstance(document_type_id, int) else _parse_int(document_type_id)
     doc_type = types.get(type_id)
     if doc_type is None:
         raise ValidationFailed("Cette pièce n'est pas demandée pour cette campagne.")
-    content_type, error = filetypes.validate_upload(content, filename, doc_type.accepted_types, max_bytes)
+    content_type, error = filetypes.validate_upload(content, filename, doc_type.accepted_types, max_bytes,
+                                                    size=size)
     if error:
         raise ValidationFailed(error)
     try:
@@ -373,9 +425,10 @@ def own_document(user, application: Application, document_id) -> ApplicationDocu
     return document
 
 
-def remove_document(user, application: Application, document: ApplicationDocument) -> str:
+def remove_document(user, application: Application, document: ApplicationDocument, *,
+                    now: datetime | None = None) -> str:
     """Remove the document row; returns the stored name, for the caller to delete after commit."""
-    _editable(application)
+    _editable(application, now)
     stored = document.stored_name
     code = document.document_type.code
     application.documents.remove(document)
@@ -397,15 +450,7 @@ def _level_facts() -> list:
 
 def checks_for(application: Application, now: datetime | None = None, today: date | None = None) -> list:
     campaign = application.campaign
-    applicant = eligibility.ApplicantFacts(
-        birth_date=application.birth_date, nationality=application.nationality,
-        diploma_rank=application.diploma.rank if application.diploma else None,
-        diploma_code=application.diploma.code if application.diploma else None,
-        diploma_name=application.diploma.name if application.diploma else None,
-        diploma_has_series=bool(application.diploma and application.diploma.has_series),
-        series_code=application.series.code if application.series else None,
-        documents=frozenset(d.document_type.code for d in application.documents),
-    )
+    applicant = _applicant_facts(application)
     campaign_facts = eligibility.CampaignFacts(
         reference_date=campaign.reference_date, opens_at=campaign.opens_at, closes_at=campaign.closes_at,
         age_bounds={r.level.code: (r.min_age, r.max_age) for r in campaign.level_rules},
@@ -417,6 +462,36 @@ def checks_for(application: Application, now: datetime | None = None, today: dat
                                        level_code=c.offer.programme.level.code, label=offer_label(c.offer))
                for c in application.choices]
     return eligibility.evaluate(applicant, campaign_facts, _level_facts(), choices, today=today, now=now)
+
+
+# Where the applicant fixes a failed check: the step of each check code (before any ":").
+CHECK_STEPS = {"birth_date": "identite", "nationality": "identite", "age": "choix",
+               "diploma": "parcours", "series": "parcours", "documents": "pieces",
+               "choices_count": "choix", "choices_distinct": "choix", "choices_consistent": "choix"}
+
+
+def check_step(check) -> str | None:
+    """The step where a failed check can be fixed (None for the window); an age outside the
+    bounds is fixed (if the date is wrong) at the identity step, else by another choice."""
+    code = check.code.split(":", 1)[0]
+    if code == "diploma" and ":" in check.code:
+        return "choix"
+    return CHECK_STEPS.get(code)
+
+
+def failed_first(checks: list) -> list:
+    """The checks that fail, then those that pass, each group in its order."""
+    return [c for c in checks if not c.ok] + [c for c in checks if c.ok]
+
+
+def warnings_of(application: Application, today: date | None = None) -> list:
+    """The file's warnings (warnings.file_warnings) for an Application: shown to the applicant
+    before submitting and to the screening manager."""
+    return file_warnings(nina=application.nina, birth_date=application.birth_date,
+                         passport_number=application.passport_number,
+                         passport_expiry=application.passport_expiry,
+                         reference_date=application.campaign.reference_date,
+                         today=today or utcnow().date())
 
 
 def missing_steps(application: Application) -> list[str]:
@@ -529,18 +604,151 @@ _ORDER = {"draft": 0, "submitted": 1, "eligible": 2, "ineligible": 2, "evaluated
           "waiting_list": 4, "not_selected": 4, "accepted": 5, "declined": 5, "enrolled": 6}
 
 
+def _status_dates(application: Application) -> dict[str, datetime]:
+    """When the file last reached each status, from its audit trail (every move is recorded)."""
+    rows = db.session.execute(
+        select(AuditEvent.at, AuditEvent.after).where(
+            AuditEvent.object_type == Application.__tablename__, AuditEvent.object_id == str(application.id))
+        .order_by(AuditEvent.at, AuditEvent.id)).all()
+    dates: dict[str, datetime] = {}
+    for at, after in rows:
+        status = after.get("status") if isinstance(after, dict) else None
+        if status:
+            dates[status] = at
+    if application.submitted_at is not None:
+        dates["submitted"] = application.submitted_at
+    if application.withdrawn_at is not None:
+        dates["withdrawn"] = application.withdrawn_at
+    return dates
+
+
 def timeline(application: Application) -> list[dict]:
-    """The steps of the file, each done / current / to come (withdrawn stops the line)."""
+    """The steps of the file, each done / current / to come, with the date it was reached
+    (withdrawn stops the line)."""
     position = _ORDER.get(application.status, 0)
+    dates = _status_dates(application)
+    reached: dict[int, datetime] = {0: application.created_at} if application.created_at else {}
+    for status, at in dates.items():
+        if status in _ORDER and _ORDER[status] <= position:
+            reached[_ORDER[status]] = at
     steps = []
     for index, (_code, label) in enumerate(TIMELINE):
         state = "done" if index < position else ("current" if index == position else "todo")
         if index == position and application.status != "draft":
             label = application.status_label
-        steps.append({"label": label, "state": state})
+        steps.append({"label": label, "state": state, "date": reached.get(index) if state != "todo" else None})
     if application.status == "withdrawn":
-        steps = [s for s in steps if s["state"] == "done"] + [{"label": application.status_label, "state": "current"}]
+        steps = [s for s in steps if s["state"] == "done"] + [
+            {"label": application.status_label, "state": "current", "date": dates.get("withdrawn")}]
     return steps
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%d/%m/%Y à %H:%M") if moment else ""
+
+
+def what_next(application: Application, now: datetime | None = None) -> str:
+    """What happens next to the file, in a sentence for the applicant (French)."""
+    now = now or utcnow()
+    campaign = application.campaign
+    status = application.status
+    if status == "draft":
+        closed = closed_message(campaign, now)
+        if closed:
+            return closed
+        return (f"Complétez les étapes puis soumettez votre dossier avant le {_when(campaign.closes_at)} "
+                "(heure de Bamako).")
+    texts = {
+        "submitted": ("La DNFP examine votre dossier et vos pièces (examen de recevabilité). Vous recevrez "
+                      "un courriel quand il sera déclaré recevable ou non ; vous pouvez aussi suivre son "
+                      "état ici."),
+        "eligible": ("Votre dossier est recevable. Le comité de sélection va l'évaluer ; les résultats "
+                     "seront publiés après sa délibération."),
+        "ineligible": ("Votre dossier n'a pas été déclaré recevable : le motif vous a été envoyé par "
+                       "courriel. Pour une erreur, utilisez « Mes données » pour demander une correction."),
+        "evaluated": ("Le comité a évalué votre dossier. Les affectations seront publiées ensuite : vous "
+                      "recevrez un courriel."),
+        "placed": ("Une place vous est proposée : répondez sur la page « Mon affectation »"
+                   + (f" avant le {_when(campaign.decision_deadline)} (heure de Bamako)"
+                      if campaign.decision_deadline else "") + ". Sans réponse, la place est proposée à un autre candidat."),
+        "waiting_list": ("Vous êtes sur liste d'attente : si une place se libère, elle vous sera proposée "
+                         "par courriel. Suivez votre position sur la page « Mon affectation »."),
+        "not_selected": "Votre dossier n'a pas été retenu cette année.",
+        "accepted": ("Vous avez accepté votre place. L'AMCI et la DNFP vous contacteront pour la bourse, le "
+                     "visa et le voyage."),
+        "declined": "Vous avez renoncé à la place proposée.",
+        "enrolled": "Votre inscription dans l'établissement est enregistrée.",
+        "withdrawn": "Vous avez retiré votre dossier : il ne sera pas examiné.",
+    }
+    return texts.get(status, "")
+
+
+# --- the receipt (récépissé) ---------------------------------------------------------------
+
+RECEIPT_TEMPLATE = "applications/receipt_pdf.html"
+NOT_SUBMITTED = "Ce dossier n'a pas été soumis : il n'a pas de récépissé."
+
+
+def receipt_title(campaign: Campaign) -> str:
+    """The sealed receipt's public title: the campaign's code only, never a name."""
+    return f"Récépissé de dépôt de candidature — campagne {campaign.code}"
+
+
+def receipt_of(application: Application) -> SealedDocument | None:
+    """The file's sealed receipt still in force, if one was issued."""
+    if application.receipt_document_id is None:
+        return None
+    document = db.session.get(SealedDocument, application.receipt_document_id)
+    return None if document is None or document.is_revoked else document
+
+
+def receipt_data(application: Application) -> dict:
+    """What the receipt prints: the issuer is the template's (DNFP)."""
+    campaign = application.campaign
+    return {
+        "reference": application.reference,
+        "campaign": {"code": campaign.code, "title": campaign.title, "year": campaign.year},
+        "applicant": {"last_name": application.last_name, "first_names": application.first_names,
+                      "birth_date": application.birth_date, "birth_place": application.birth_place,
+                      "nina": application.nina, "passport_number": application.passport_number,
+                      "nationality": application.nationality},
+        "nationality_name": country_name(application.nationality, "fr"),
+        "submitted_at": application.submitted_at,
+        "choices": [{"rank": c.rank, "offer": c.offer.code, "label": offer_label(c.offer)} for c in application.choices],
+        "documents": sorted(({"type": d.document_type.code, "name": d.document_type.name,
+                              "file": d.original_name, "size": filetypes.format_size(d.size_bytes),
+                              "sha256": d.sha256, "received_at": d.uploaded_at} for d in application.documents),
+                            key=lambda d: d["type"]),
+    }
+
+
+def _canonical_receipt(data: dict) -> dict:
+    """What the receipt's content hash vouches for (dates as ISO text)."""
+    return {
+        "reference": data["reference"], "campaign": data["campaign"]["code"],
+        "applicant": {k: _iso(v) for k, v in data["applicant"].items()},
+        "submitted_at": _iso(data["submitted_at"]),
+        "choices": [{"rank": c["rank"], "offer": c["offer"]} for c in data["choices"]],
+        "documents": [{"type": d["type"], "sha256": d["sha256"]} for d in data["documents"]],
+    }
+
+
+def issue_receipt(actor, application: Application, now: datetime | None = None) -> SealedDocument:
+    """The file's sealed receipt: issued once (at submission, or on the first download of a file
+    submitted before receipts were sealed), then the same document. The caller commits."""
+    if application.submitted_at is None or not application.reference:
+        raise InvalidTransition(NOT_SUBMITTED)
+    existing = receipt_of(application)
+    if existing is not None:
+        return existing
+    data = receipt_data(application)
+    document, _pdf = seal("receipt", application.reference, receipt_title(application.campaign),
+                          _canonical_receipt(data),
+                          lambda s: render_pdf(RECEIPT_TEMPLATE, seal=s, receipt=data),
+                          created_by=actor, sealed_at=now)
+    application.receipt_document_id = document.id
+    db.session.flush()
+    return document
 
 
 # --- personal data ------------------------------------------------------------------------

@@ -5,12 +5,13 @@ French), redirect.
 """
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from wtforms.fields.choices import SelectChoice
 
 from ..permissions import role_required
 from ..timeutil import utcnow
 from ..viewhelpers import act, acting_user
-from . import services
+from . import services, stages
 from .forms import (CampaignForm, CriteriaForm, DeleteForm, DocumentsForm, OfferForm, TransitionForm,
                     level_rules_form)
 from .models import KIND_LABELS, PHASE_LABELS, PHASES
@@ -66,14 +67,29 @@ def show(campaign_id: int):
     )
 
 
+def _drafts_notice(campaign, closes_before) -> None:
+    """A window shortened while files are still drafts: the manager is told how many."""
+    if closes_before is None or campaign.closes_at is None or campaign.closes_at >= closes_before:
+        return
+    drafts = stages.later_facts(campaign.id).get("status_counts", {}).get("draft", 0)
+    if drafts:
+        flash(ngettext("La clôture est avancée au %(date)s : %(num)d dossier est en cours (brouillon non "
+                       "soumis) ; son candidat devra le soumettre avant cette date.",
+                       "La clôture est avancée au %(date)s : %(num)d dossiers sont en cours (brouillons non "
+                       "soumis) ; leurs candidats devront les soumettre avant cette date.",
+                       drafts, date=campaign.closes_at.strftime("%d/%m/%Y %H:%M")), "warning")
+
+
 @bp.route("/campagnes/<int:campaign_id>/modifier", methods=["GET", "POST"])
 @manager_only
 def edit(campaign_id: int):
     campaign = _campaign(campaign_id)
     form = CampaignForm(obj=campaign)
+    closes_before = campaign.closes_at
     if form.validate_on_submit() and act(
             lambda: services.update_campaign(acting_user(), campaign, _campaign_data(form), _version(form)), form,
             success=_("La campagne est enregistrée.")):
+        _drafts_notice(campaign, closes_before)
         return redirect(url_for("campaigns.show", campaign_id=campaign_id))
     return render_template("campaigns/form.html", form=form, campaign=campaign)
 

@@ -36,7 +36,13 @@ class DocumentRenderError(RuntimeError):
 def _weasyprint():
     # Imported on first use: the application (and its CLI) starts without loading Pango.
     import weasyprint
+    from PIL import ImageFile
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+    # WeasyPrint's import turns on Pillow's process-wide "load truncated images": the uploads'
+    # check (applications/filetypes.py) would then accept a photo cut in the middle. Our
+    # documents draw no raster image of uncertain origin: back to Pillow's default.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
 
     return weasyprint, FatalURLFetchingError, URLFetcher
 
