@@ -1,5 +1,5 @@
 """Accounts as the shared machinery looks them up (an import's actor, a job's author)."""
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from .models import User
@@ -14,6 +14,7 @@ def user_by_email(email: str) -> User | None:
 
 
 def user_ids_matching(pattern: str):
-    """A select of the ids of the accounts whose address matches a LIKE pattern (lower case,
-    escaped with a backslash): the audit trail's "person" filter."""
-    return select(User.id).where(func.lower(User.email).like(pattern, escape="\\"))
+    """A select of the ids of the accounts whose address or phone number matches a LIKE pattern
+    (lower case, escaped with a backslash): the audit trail's "person" filter."""
+    return select(User.id).where(or_(func.lower(User.email).like(pattern, escape="\\"),
+                                     User.phone.like(pattern, escape="\\")))

@@ -235,3 +235,11 @@ def test_a_number_of_another_account_gets_no_code(client, db, make_user, login, 
     assert answer.status_code == 302
     assert db.session.execute(db.select(OutboxMessage)).first() is None
     assert "Code incorrect." in text(client.post("/compte/telephone/code", data={"code": "123456"}))
+
+
+def test_the_audit_trail_finds_a_phone_account(db, phone_user, make_user):
+    from quota_app.auth.lookups import user_ids_matching
+
+    make_user("manager", email="gestion@dnfp.ml")
+    assert db.session.execute(user_ids_matching("%7612345%")).scalars().all() == [phone_user.id]
+    assert len(db.session.execute(user_ids_matching("%dnfp%")).scalars().all()) == 1
