@@ -67,7 +67,7 @@ def test_edit_with_stale_version_shows_conflict(client, db, reference, manager):
     url = f"/gestion/campagnes/{campaign.id}/modifier"
     assert client.post(url, data=form_data(title="Premier titre", version=str(stale))).status_code == 302
     page = text(client.post(url, data=form_data(title="Second titre", version=str(stale))))
-    assert "modifié par quelqu'un d'autre entre-temps" in page
+    assert "Cette campagne a été modifiée entre-temps" in page
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).title == "Premier titre"
 
@@ -80,7 +80,7 @@ def test_offer_edit_with_stale_version_shows_conflict(client, db, reference, man
             "seats": "10", "reserved_seats": "3", "version": str(offer.version)}
     assert client.post(url, data=data).status_code == 302
     page = text(client.post(url, data={**data, "reserved_seats": "5"}))
-    assert "modifié par quelqu'un d'autre entre-temps" in page
+    assert "Cette offre a été modifiée entre-temps" in page
     db.session.expire_all()
     assert db.session.get(Offer, offer.id).reserved_seats == 3
 
