@@ -43,6 +43,8 @@ def register_features(app) -> None:
     app.jinja_env.globals.update(tie_rule_text=deliberating.tie_rule_description)
 
     auth_hooks.applicant_account_hooks.register("applicant", application_facts.add_applicant)
+    auth_hooks.paper_files.register("find", application_facts.paper_file)
+    auth_hooks.paper_files.register("link", application_facts.link_paper_file)
     application_hooks.withdrawal_hooks.register("committee", committee_services.withdraw_for_applicant)
     application_hooks.withdrawal_hooks.register("placement", placement_services.withdraw_for_applicant)
     stages.phase_actions.register("placement", publication.on_phase)

@@ -1,5 +1,4 @@
-"""The account tests: the paper-file hooks as applications lends them (tests/auth/paper_claims.py),
-and a clock for the rate limits."""
+"""The account tests: a clock for the rate limits."""
 import pytest
 
 
@@ -19,15 +18,3 @@ def clock(monkeypatch):
     fake = Clock()
     monkeypatch.setattr(ratelimit, "time", fake)
     return fake
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _paper_file_hooks():
-    from quota_app.auth.hooks import paper_files
-
-    import paper_claims
-
-    if "find" not in paper_files:
-        paper_files.register("find", paper_claims.paper_file)
-        paper_files.register("link", paper_claims.link_paper_file)
-    yield
