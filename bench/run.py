@@ -78,6 +78,12 @@ def main(argv=None) -> int:
     from bench import allocation_bench
 
     failed |= allocation_bench.main(["--seed", str(args.seed)])
+
+    # The placement in the database (SQLite, PostgreSQL if reachable): publishing round 1 against
+    # a bare Core insert of its placement and waiting-list rows; 1,000 declines and their cascades.
+    from bench import placement_bench
+
+    failed |= placement_bench.main(["--candidates", str(args.applicants), "--seed", str(args.seed)])
     return 1 if failed else 0
 
 

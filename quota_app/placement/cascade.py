@@ -170,8 +170,12 @@ def release(placement: Placement, status: str, event: Event) -> None:
 
 
 def _next_waiting(offer_id: int, seat_kind: str, reserved_sex: str | None):
-    base = (select(WaitingListEntry, Application)
+    """(entry, file, the rank the file gave the offer) of the first candidate waiting for that
+    seat, or None."""
+    base = (select(WaitingListEntry, Application, ApplicationChoice.rank)
             .join(Application, Application.id == WaitingListEntry.application_id)
+            .outerjoin(ApplicationChoice, (ApplicationChoice.application_id == WaitingListEntry.application_id)
+                       & (ApplicationChoice.offer_id == WaitingListEntry.offer_id))
             .where(WaitingListEntry.offer_id == offer_id, WaitingListEntry.active.is_(True),
                    Application.status.in_(("placed", "accepted", "waiting_list")))
             .order_by(WaitingListEntry.position).limit(1).execution_options(**FRESH))
@@ -188,12 +192,11 @@ def fill(offer_id: int, seat_kind: str, seat_number: int, event: Event) -> Place
     if found is None:
         event.freed.append((offer_id, seat_kind))
         return None
-    entry, application = found
+    entry, application, rank = found
     entry.active = False
     entry.left_at = event.now
     entry.left_reason = "offered"
-    rank = db.session.scalar(select(ApplicationChoice.rank).where(
-        ApplicationChoice.application_id == application.id, ApplicationChoice.offer_id == offer_id)) or 1
+    rank = rank or 1
     hours = event.campaign.waiting_list_answer_hours or 72
     placement = Placement(application_id=application.id, offer_id=offer_id, round_id=event.round().id,
                           choice_rank=rank, seat_kind=seat_kind, seat_number=seat_number, status="offered",

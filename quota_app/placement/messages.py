@@ -8,41 +8,55 @@ def _when(moment) -> str:
     return moment.strftime("%d/%m/%Y à %H:%M") + " (heure de Bamako)" if moment else "—"
 
 
-def _recipient(application):
-    if application.email:
-        return application.email
-    user = application.applicant.user if application.applicant else None
-    return user.email if user else None
+def _account(application) -> tuple[int | None, str | None]:
+    """(user id, e-mail) of the applicant's account, in one query (a paper file has none)."""
+    from sqlalchemy import select
+
+    from ..applications.models import Applicant
+    from ..auth.models import User
+    from ..extensions import db
+
+    found = db.session.execute(select(User.id, User.email).join(Applicant, Applicant.user_id == User.id)
+                               .where(Applicant.id == application.applicant_id)).first()
+    return (found[0], found[1]) if found else (None, None)
 
 
-def _user_id(application):
-    user = application.applicant.user if application.applicant else None
-    return user.id if user else None
+def _offer_text(offer, offer_id: int | None = None) -> str:
+    """« Filière (niveau) — établissement, ville », in one query (a cascade writes it for
+    each seat it offers; four lazy loads cost as much as the rest of the message)."""
+    from sqlalchemy import select
 
+    from ..campaigns.models import Offer
+    from ..extensions import db
+    from ..reference.models import Establishment, Level, Programme
 
-def _offer_text(offer) -> str:
-    return (f"{offer.programme.title} ({offer.programme.level.code}) — {offer.establishment.name}, "
-            f"{offer.establishment.city}")
+    title, level, name, city = db.session.execute(
+        select(Programme.title, Level.code, Establishment.name, Establishment.city)
+        .select_from(Offer).join(Programme, Programme.id == Offer.programme_id)
+        .join(Level, Level.id == Programme.level_id).join(Establishment, Establishment.id == Offer.establishment_id)
+        .where(Offer.id == (offer_id if offer_id is not None else offer.id))).one()
+    return f"{title} ({level}) — {name}, {city}"
 
 
 def _send(application, subject: str, lines: list[str]) -> None:
-    to = _recipient(application)
+    user_id, account_email = _account(application)
+    to = application.email or account_email
     if not to:
         return
     name = application.full_name or "Madame, Monsieur"
     body = f"Bonjour {name},\n\n" + "\n".join(lines) + "\n\nLa DNFP"
-    send_email(to, subject, body, user_id=_user_id(application), application_id=application.id)
+    send_email(to, subject, body, user_id=user_id, application_id=application.id)
 
 
 def notify_offer(application, placement, waiting_list: bool = False) -> None:
     """A seat offered: which, until when, how to answer."""
-    offer = placement.offer
     how = ("Connectez-vous à votre espace candidat, rubrique « Mon affectation », pour accepter ou "
            "refuser cette place.")
     first = ("Une place s'est libérée et vous êtes le premier candidat en liste d'attente : "
              if waiting_list else "À l'issue de la sélection, ")
     _send(application, f"Dossier {application.reference} : une place vous est proposée", [
-        f"{first}une place vous est proposée en {_offer_text(offer)} (votre choix n° {placement.choice_rank}).",
+        f"{first}une place vous est proposée en {_offer_text(None, placement.offer_id)} "
+        f"(votre choix n° {placement.choice_rank}).",
         f"Vous devez répondre avant le {_when(placement.deadline)}. Sans réponse à cette date, la place "
         "est considérée comme refusée et proposée au candidat suivant.",
         how,
@@ -87,7 +101,7 @@ def notify_not_selected(application, explanations: list[str]) -> None:
 def notify_expired(application, placement) -> None:
     _send(application, f"Dossier {application.reference} : la place proposée a expiré", [
         f"Vous n'avez pas répondu avant le {_when(placement.deadline)} à la place proposée en "
-        f"{_offer_text(placement.offer)}.",
+        f"{_offer_text(None, placement.offer_id)}.",
         "Comme prévu par le règlement, le silence vaut refus : la place a été proposée au candidat suivant "
         "et vous ne figurez plus sur les listes d'attente.",
     ])
@@ -95,6 +109,6 @@ def notify_expired(application, placement) -> None:
 
 def notify_extended(application, placement) -> None:
     _send(application, f"Dossier {application.reference} : délai de réponse prolongé", [
-        f"Le délai pour répondre à la place proposée en {_offer_text(placement.offer)} est prolongé "
+        f"Le délai pour répondre à la place proposée en {_offer_text(None, placement.offer_id)} est prolongé "
         f"jusqu'au {_when(placement.deadline)}.",
     ])
