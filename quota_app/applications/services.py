@@ -561,15 +561,18 @@ def submit(user, application: Application, now: datetime | None = None) -> bool:
     application.transition_to("submitted", user, "applicant", action="application.submit",
                               after={"reference": application.reference})
     db.session.flush()
-    from ..notifications.services import send_email
-    send_email(
-        user.email, f"Dossier {application.reference} soumis",
+    from ..notifications.services import notify
+    from .contact import applicant_contact
+    notify(
+        applicant_contact(application), f"Dossier {application.reference} soumis",
         f"Bonjour {application.full_name},\n\n"
         f"Votre dossier de candidature « {campaign.title} » a bien été soumis le "
         f"{now.strftime('%d/%m/%Y à %H:%M')} (heure de Bamako).\n"
         f"Référence : {application.reference}\n\n"
         "Conservez cette référence. Vous pourrez suivre l'état de votre dossier dans votre espace candidat.\n",
-        user_id=user.id, application_id=application.id)
+        f"Quota DNFP : votre dossier {application.reference} est bien soumis le {now:%d/%m}.",
+        application_id=application.id, reference=application.reference,
+        link_path=f"/candidat/dossier/{application.id}")
     return True
 
 
@@ -782,7 +785,9 @@ def personal_data(user) -> dict:
                               "sha256": d.sha256, "uploaded_at": _iso(d.uploaded_at)} for d in a.documents]
         apps.append(item)
     return {
-        "account": {"email": user.email, "full_name": user.full_name, "role": user.role,
+        "account": {"email": user.email, "phone": getattr(user, "phone", None),
+                    "contact_preference": getattr(user, "contact_preference", None),
+                    "full_name": user.full_name, "role": user.role,
                     "created_at": _iso(getattr(user, "created_at", None))},
         "consents": [{"version": c.text_version, "given_at": _iso(c.given_at)} for c in consents],
         "applications": apps,

@@ -12,12 +12,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import identity
 from ..applications import eligibility
+from ..applications.contact import applicant_contact
 from ..applications.models import STATUS_LABELS, Applicant, Application, ApplicationChoice, ApplicationDocument
 from ..audit.services import record
 from ..campaigns.models import Campaign, CampaignDocument, Offer
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..extensions import db
-from ..notifications.services import send_email
+from ..notifications.services import channels_for, notify
 from ..reference.models import DocumentType, IneligibilityReason, Level, Programme
 from ..timeutil import utcnow
 from . import search
@@ -207,13 +208,14 @@ def recipient(application: Application) -> str | None:
     return user.email if user else None
 
 
+def reachable_by(application: Application) -> tuple[str, ...]:
+    """The channels a message to this candidate would go on ("sms", "email"); () for none."""
+    return channels_for(applicant_contact(application))
+
+
 def _notify(application: Application, decision: str, reason: IneligibilityReason | None, comment: str):
-    """Write the decision's message to the outbox; the message, or None when the candidate has
-    no e-mail address (nothing is sent: the manager is told and shown the phone)."""
-    to = recipient(application)
-    if not to:
-        return None
-    user = application.applicant.user if application.applicant else None
+    """Write the decision's message to the outbox on the candidate's channels; what was queued
+    (falsy when nothing could be: the manager is told and shown the phone)."""
     name = application.full_name or "Madame, Monsieur"
     if decision == "eligible":
         subject = f"Votre dossier {application.reference} est recevable"
@@ -233,7 +235,13 @@ def _notify(application: Application, decision: str, reason: IneligibilityReason
             + (f"Précisions : {comment}\n" if comment else "")
             + "\nPour toute question, adressez-vous à la DNFP.\n\nLa DNFP"
         )
-    return send_email(to, subject, body, user_id=user.id if user else None, application_id=application.id)
+    if decision == "eligible":
+        sms = f"Quota DNFP : votre dossier {application.reference} est recevable ; il passe au comité de sélection."
+    else:
+        sms = (f"Quota DNFP : votre dossier {application.reference} n'est pas recevable. "
+               f"Motif : {(reason.label if reason else '')[:60]}.")
+    return notify(applicant_contact(application), subject, body, sms, application_id=application.id,
+                  reference=application.reference, link_path=f"/candidat/dossier/{application.id}")
 
 
 @dataclass
@@ -369,7 +377,7 @@ def bulk_eligible(campaign: Campaign, versions: dict[int, int], actor, ip: str |
     _flush()
     notified, not_notified = [], []
     for application in done:
-        (notified if _notify(application, "eligible", None, "") is not None else not_notified).append(application)
+        (notified if _notify(application, "eligible", None, "") else not_notified).append(application)
     return BulkResult(done, skipped, notified, not_notified)
 
 

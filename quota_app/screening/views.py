@@ -116,7 +116,7 @@ def _render_file(application: Application, *, show_identity: bool = False, form:
         "screening/file.html", application=application, assessment=assessment, checks=checks,
         show_identity=show_identity, form=form, paper_form=paper_form, action_form=ActionForm(),
         sex_labels=SEX_LABELS, slots=slots, shown=shown, notes=queries.decision_notes(application),
-        recipient=services.recipient(application),
+        recipient=services.recipient(application), channels=services.reachable_by(application),
         next_id=services.next_in_queue(application) if application.status == "submitted" else None,
         age=age_on(application.birth_date, application.campaign.reference_date) if application.birth_date else None,
     ), status
@@ -185,12 +185,13 @@ def _decided_message(decided) -> str:
     nothing was sent and the manager is given the phone number to call."""
     label = _(services.DECISIONS[decided.decision.decision])
     reference = decided.application.reference
-    if decided.message is not None:
-        return _("Décision enregistrée pour %(ref)s : %(label)s. Le candidat est prévenu par e-mail (%(email)s).",
-                 ref=reference, label=label, email=decided.message.to_email)
+    if decided.message:
+        to = ", ".join(m.to_phone if m is decided.message.sms else m.to_email for m in decided.message.messages)
+        return _("Décision enregistrée pour %(ref)s : %(label)s. Le candidat est %(said)s (%(to)s).",
+                 ref=reference, label=label, said=decided.message.said, to=to)
     if decided.phone:
         return _("Décision enregistrée pour %(ref)s : %(label)s. Aucun message n'a été envoyé : le candidat n'a "
-                 "pas d'adresse e-mail. Prévenez-le par téléphone au %(phone)s.",
+                 "ni adresse e-mail ni numéro de mobile valide. Prévenez-le par téléphone au %(phone)s.",
                  ref=reference, label=label, phone=decided.phone)
     return _("Décision enregistrée pour %(ref)s : %(label)s. Aucun message n'a été envoyé : le dossier n'a ni "
              "adresse e-mail ni téléphone. Prévenez le candidat par courrier ou par sa direction régionale.",
@@ -247,11 +248,13 @@ def bulk():
         flash(ngettext("%(num)d dossier déclaré recevable.", "%(num)d dossiers déclarés recevables.",
                        len(result.done)), "success")
         if result.notified:
-            flash(ngettext("%(num)d candidat prévenu par e-mail.", "%(num)d candidats prévenus par e-mail.",
+            flash(ngettext("%(num)d candidat prévenu (SMS ou e-mail).", "%(num)d candidats prévenus (SMS ou e-mail).",
                            len(result.notified)), "success")
         if result.not_notified:
-            flash(ngettext("Aucun message envoyé à %(num)d candidat sans adresse e-mail : prévenez-le par téléphone (%(who)s).",
-                           "Aucun message envoyé à %(num)d candidats sans adresse e-mail : prévenez-les par téléphone (%(who)s).",
+            flash(ngettext("Aucun message envoyé à %(num)d candidat sans e-mail ni mobile valide : prévenez-le par "
+                           "téléphone (%(who)s).",
+                           "Aucun message envoyé à %(num)d candidats sans e-mail ni mobile valide : prévenez-les par "
+                           "téléphone (%(who)s).",
                            len(result.not_notified),
                            who=", ".join(f"{a.reference} : {a.phone or _('pas de téléphone')}" for a in result.not_notified)),
                   "warning")

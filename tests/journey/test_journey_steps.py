@@ -86,7 +86,7 @@ def test_double_submission_is_idempotent(campaign, applicant, db):
     again = _app(db, app_id)
     assert (again.reference, again.submitted_at) == (reference, submitted_at)
     assert db.session.query(AuditEvent).filter_by(action="application.submit").count() == 1
-    assert db.session.query(OutboxMessage).count() == 1
+    assert db.session.query(OutboxMessage).filter_by(channel="email").count() == 1
 
 
 def test_submission_after_deadline_refused(campaign, applicant, db):

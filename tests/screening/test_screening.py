@@ -104,12 +104,12 @@ def test_decide_eligible_records_everything_and_notifies(client, db, data, make_
     assert decision.automatic_checks and all(c["ok"] for c in decision.automatic_checks)
     event = db.session.execute(db.select(AuditEvent).filter_by(action="application.screening.eligible")).scalar_one()
     assert event.before == {"status": "submitted"} and event.after["status"] == "eligible"
-    message = db.session.execute(db.select(OutboxMessage)).scalar_one()
+    message = db.session.execute(db.select(OutboxMessage).filter_by(channel="email")).scalar_one()
     assert message.to_email == "awa@exemple.ml" and message.application_id == data["A1"]
     assert "recevable" in message.subject and "MLI-2026-000001" in message.body
     page = text(client.get(f"/gestion/dossiers/recevabilite?campaign={data['campaign']}"))
-    assert ("Décision enregistrée pour MLI-2026-000001 : Recevable. Le candidat est prévenu par e-mail "
-            "(awa@exemple.ml).") in page
+    assert ("Décision enregistrée pour MLI-2026-000001 : Recevable. Le candidat est prévenu par SMS et par "
+            "e-mail (+22376000001, awa@exemple.ml).") in page
     # Deciding again is refused: the file is no longer waiting.
     response = client.post(f"/gestion/dossiers/{data['A1']}/decision",
                            data={"decision": "ineligible", "version": "2", "reason": str(reason_id(db, "AGE")),
@@ -138,7 +138,7 @@ def test_ineligible_needs_reason_and_comment(client, db, data, make_user, login)
     decision = db.session.execute(db.select(ScreeningDecision)).scalar_one()
     assert decision.reason.code == "DIPLOMA" and decision.comment == "Le DEF ne suffit pas pour un TS."
     assert any(not c["ok"] for c in decision.automatic_checks)
-    message = db.session.execute(db.select(OutboxMessage)).scalar_one()
+    message = db.session.execute(db.select(OutboxMessage).filter_by(channel="email")).scalar_one()
     assert message.to_email == "mariam@exemple.ml" and "n'est pas recevable" in message.subject
     assert "Diplôme insuffisant" in message.body and "Le DEF ne suffit pas" in message.body
 
@@ -159,7 +159,7 @@ def test_stale_version_is_a_conflict_and_writes_nothing(client, db, data, make_u
     assert response.status_code == 409
     assert Conflict.message in text(response)
     assert get_app(db, data["A2"]).status == "eligible"
-    assert count(db, ScreeningDecision) == 1 and count(db, OutboxMessage) == 1
+    assert count(db, ScreeningDecision) == 1 and count(db, OutboxMessage, channel="email") == 1
     assert count(db, AuditEvent, action="application.screening.ineligible") == 0
 
 
@@ -185,11 +185,11 @@ def test_bulk_only_decides_clean_files(client, db, data, make_user, login):
                            data={"selected": [f"{data['A1']}:1", f"{data['A2']}:1", f"{data['A5']}:1"]},
                            follow_redirects=True)
     page = text(response)
-    assert "2 dossiers déclarés recevables." in page and "2 candidats prévenus par e-mail." in page
+    assert "2 dossiers déclarés recevables." in page and "2 candidats prévenus (SMS ou e-mail)." in page
     assert "1 dossier non traité" in page and "MLI-2026-000005" in page
     assert get_app(db, data["A1"]).status == "eligible" and get_app(db, data["A2"]).status == "eligible"
     assert get_app(db, data["A5"]).status == "submitted"
-    assert count(db, ScreeningDecision) == 2 and count(db, OutboxMessage) == 2
+    assert count(db, ScreeningDecision) == 2 and count(db, OutboxMessage, channel="email") == 2
 
 
 def test_bulk_with_a_stale_file_changes_nothing(client, db, data, make_user, login):
@@ -256,7 +256,7 @@ def test_two_managers_deciding_at_once_one_wins(app, db, data, make_user):
     assert application.status == winner and application.version == 2
     assert count(db, ScreeningDecision) == 1
     assert db.session.execute(db.select(ScreeningDecision.decision)).scalar_one() == winner
-    assert count(db, OutboxMessage) == 1
+    assert count(db, OutboxMessage, channel="email") == 1
     assert count(db, AuditEvent, action=f"application.screening.{winner}") == 1
     assert db.session.execute(db.select(db.func.count()).select_from(AuditEvent)
                               .where(AuditEvent.action.like("application.screening.%"))).scalar() == 1

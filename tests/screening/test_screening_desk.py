@@ -306,7 +306,7 @@ def test_refusal_without_reason_shows_its_errors_in_the_decision_panel(client, d
 
 # --- what was actually sent ---------------------------------------------------------------
 
-def test_no_email_nothing_sent_and_the_phone_shown(client, db, data, make_user, login):
+def test_no_email_the_sms_goes_and_the_page_says_so(client, db, data, make_user, login):
     from quota_app.notifications.models import OutboxMessage
 
     application = get_app(db, data["A1"])
@@ -314,14 +314,29 @@ def test_no_email_nothing_sent_and_the_phone_shown(client, db, data, make_user, 
     db.session.commit()
     login(make_user("manager"))
     page = text(client.get(f"/gestion/dossiers/{data['A1']}"))
-    assert "pas d'adresse e-mail" in page and "prévenez-le par téléphone (+22376000001)" in page
+    assert "pas d'adresse e-mail" in page and "le candidat le reçoit par SMS." in page
     response = client.post(f"/gestion/dossiers/{data['A1']}/decision",
                            data={"decision": "eligible", "version": str(application.version)}, follow_redirects=True)
     page = text(response)
-    assert count(db, OutboxMessage) == 0
-    assert "prévenu par e-mail" not in page
-    assert ("Décision enregistrée pour MLI-2026-000001 : Recevable. Aucun message n'a été envoyé : le candidat "
-            "n'a pas d'adresse e-mail. Prévenez-le par téléphone au +22376000001.") in page
+    (message,) = db.session.scalars(db.select(OutboxMessage)).all()
+    assert message.channel == "sms" and message.to_phone == "+22376000001"
+    assert ("Décision enregistrée pour MLI-2026-000001 : Recevable. Le candidat est prévenu par SMS "
+            "(+22376000001).") in page
+
+
+def test_no_email_and_no_mobile_nothing_sent_and_the_phone_shown(client, db, data, make_user, login):
+    from quota_app.notifications.models import OutboxMessage
+
+    application = get_app(db, data["A1"])
+    application.email, application.phone = None, "+33 6 12 34 56 78"  # not a Malian mobile: no SMS
+    db.session.commit()
+    login(make_user("manager"))
+    page = text(client.get(f"/gestion/dossiers/{data['A1']}"))
+    assert "prévenez-le par téléphone (+33 6 12 34 56 78)" in page
+    page = text(client.post(f"/gestion/dossiers/{data['A1']}/decision",
+                            data={"decision": "eligible", "version": str(application.version)}, follow_redirects=True))
+    assert count(db, OutboxMessage) == 0 and "prévenu" not in page.split("Décision enregistrée", 1)[1][:200]
+    assert "Aucun message n'a été envoyé" in page and "+33 6 12 34 56 78" in page
 
 
 def test_no_email_nor_phone(client, db, data, make_user, login):
@@ -338,17 +353,17 @@ def test_bulk_says_who_was_told_and_who_to_call(client, db, data, make_user, log
     from quota_app.notifications.models import OutboxMessage
 
     application = get_app(db, data["A2"])
-    application.email = None
+    application.email, application.phone = None, "+33 6 12 34 56 78"
     db.session.commit()
     login(make_user("manager"))
     response = client.post(f"/gestion/dossiers/recevabilite/lot?campaign={data['campaign']}",
                            data={"selected": [f"{data['A1']}:1", f"{data['A2']}:{application.version}"]},
                            follow_redirects=True)
     page = text(response)
-    assert "2 dossiers déclarés recevables." in page and "1 candidat prévenu par e-mail." in page
-    assert ("Aucun message envoyé à 1 candidat sans adresse e-mail : prévenez-le par téléphone "
-            "(MLI-2026-000002 : +22376000002).") in page
-    assert count(db, OutboxMessage) == 1
+    assert "2 dossiers déclarés recevables." in page and "1 candidat prévenu (SMS ou e-mail)." in page
+    assert ("Aucun message envoyé à 1 candidat sans e-mail ni mobile valide : prévenez-le par téléphone "
+            "(MLI-2026-000002 : +33 6 12 34 56 78).") in page
+    assert count(db, OutboxMessage) == 2  # the other candidate: by e-mail and by SMS
 
 
 # --- the list: results above the fold ------------------------------------------------------
