@@ -10,8 +10,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import identity
-from ..applications import eligibility
+from ..applications import eligibility, warnings
 from ..applications.contact import applicant_contact
 from ..applications.models import STATUS_LABELS, Applicant, Application, ApplicationChoice, ApplicationDocument
 from ..audit.services import record
@@ -122,6 +121,7 @@ def automatic_checks(application: Application, context: CheckContext,
         diploma_has_series=bool(diploma and diploma.has_series),
         series_code=application.series.code if application.series else None,
         documents=frozenset(d.document_type.code for d in application.documents) | paper,
+        passport_declared=bool(application.passport_number),
     )
     choices = [
         eligibility.ChoiceFacts(
@@ -136,11 +136,14 @@ def automatic_checks(application: Application, context: CheckContext,
 
 def file_warnings(application: Application, context: CheckContext) -> list[str]:
     """What the manager must look at although no check fails: a NINA whose birth-year digits
-    contradict the date of birth, a passport expired (or expiring) at the reference date. Computed
-    from the file as it is now (quota_app/identity.py), in the staff's words."""
-    warnings = identity.nina_warnings(application.nina, application.birth_date)
-    warnings += identity.check_passport_expiry(application.passport_expiry, context.campaign.reference_date)
-    return [staff_message(w) for w in warnings]
+    contradict the date of birth, a passport expired or expiring before the training starts —
+    the same warnings the applicant saw before submitting (applications/warnings.py), in the
+    staff's words."""
+    found = warnings.file_warnings(nina=application.nina, birth_date=application.birth_date,
+                                   passport_number=application.passport_number,
+                                   passport_expiry=application.passport_expiry,
+                                   reference_date=context.campaign.reference_date, today=utcnow().date())
+    return [w.message_fr for w in found]
 
 
 @dataclass
