@@ -16,6 +16,7 @@ from werkzeug.routing import BuildError
 from ..campaigns import services as campaign_services
 from ..campaigns.services import get_campaign
 from ..errors import Conflict, ValidationFailed
+from ..notifications.services import messages_for_application
 from ..permissions import role_required
 from ..registry import lookup
 from ..timeutil import utcnow
@@ -257,7 +258,8 @@ def application(campaign_id: int, application_id: int):
     return render_template("placement_admin/application.html", campaign=campaign, application=application,
                            history=history, explanations=explanations_for(application),
                            forms={p.id: _extend_form(p) for p in history.offered},
-                           answering=campaign.phase in ANSWER_PHASES, labels=queries.STATUS_LABELS)
+                           answering=campaign.phase in ANSWER_PHASES, labels=queries.STATUS_LABELS,
+                           messages=messages_for_application(application.id))
 
 
 def _extend(actor, placement, version, deadline, reason):

@@ -14,6 +14,7 @@ from ..applications import storage
 from ..applications.models import SEX_LABELS, STATUS_LABELS, STATUSES, Application
 from ..campaigns.selection import campaigns_list, current_campaign
 from ..errors import ValidationFailed
+from ..notifications.services import messages_for_application
 from ..permissions import role_required
 from ..security import frameable
 from ..timeutil import age_on, utcnow
@@ -117,6 +118,7 @@ def _render_file(application: Application, *, show_identity: bool = False, form:
         show_identity=show_identity, form=form, paper_form=paper_form, action_form=ActionForm(),
         sex_labels=SEX_LABELS, slots=slots, shown=shown, notes=queries.decision_notes(application),
         recipient=services.recipient(application), channels=services.reachable_by(application),
+        messages=messages_for_application(application.id),
         next_id=services.next_in_queue(application) if application.status == "submitted" else None,
         age=age_on(application.birth_date, application.campaign.reference_date) if application.birth_date else None,
     ), status
