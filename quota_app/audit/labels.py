@@ -48,6 +48,7 @@ ACTION_LABELS: dict[str, str] = {
     "auth.password_reset_request": "Demande de réinitialisation du mot de passe",
     "auth.register_request": "Demande d'inscription (code envoyé)",
     "auth.claim_request": "Demande d'accès à un dossier papier (code envoyé)",
+    "applicant.claim": "Dossier papier rattaché au compte du candidat",
     "consent.give": "Consentement au traitement des données",
     "user.register": "Inscription d'un candidat",
     "user.create": "Création d'un compte",
@@ -104,6 +105,7 @@ ACTION_LABELS: dict[str, str] = {
     "placement.leave_waiting_lists": "Le candidat quitte les listes d'attente",
     "placement.expire": "Délai de réponse dépassé",
     "placement.extend": "Délai de réponse prolongé",
+    "placement.reminder": "Rappel 24 heures avant la date limite de réponse",
     "placement.pv.download": "Téléchargement du procès-verbal d'affectation",
     "placement.pv.seal": "Scellement du procès-verbal d'affectation",
     # Documents, exports, demonstration data.

@@ -1,24 +1,27 @@
-"""What the placement tells each candidate, in French, through the outbox (sent after commit)."""
+"""What the placement tells each candidate, in French, through the outbox (sent after commit),
+by e-mail and/or SMS after what the candidate has and prefers (notifications.notify)."""
 from __future__ import annotations
 
-from ..notifications.services import send_email
+from ..notifications.services import Contact, notify
 
 
 def _when(moment) -> str:
     return moment.strftime("%d/%m/%Y à %H:%M") + " (heure de Bamako)" if moment else "—"
 
 
-def _account(application) -> tuple[int | None, str | None]:
-    """(user id, e-mail) of the applicant's account, in one query (a paper file has none)."""
+def _account(application) -> tuple[int | None, str | None, str | None, str | None]:
+    """(user id, e-mail, phone, preference) of the applicant's account, in one query (a paper
+    file has none)."""
     from sqlalchemy import select
 
     from ..applications.models import Applicant
     from ..auth.models import User
     from ..extensions import db
 
-    found = db.session.execute(select(User.id, User.email).join(Applicant, Applicant.user_id == User.id)
-                               .where(Applicant.id == application.applicant_id)).first()
-    return (found[0], found[1]) if found else (None, None)
+    found = db.session.execute(
+        select(User.id, User.email, User.phone, User.contact_preference)
+        .join(Applicant, Applicant.user_id == User.id).where(Applicant.id == application.applicant_id)).first()
+    return tuple(found) if found else (None, None, None, None)
 
 
 def _offer_text(offer, offer_id: int | None = None) -> str:
@@ -38,14 +41,18 @@ def _offer_text(offer, offer_id: int | None = None) -> str:
     return f"{title} ({level}) — {name}, {city}"
 
 
-def _send(application, subject: str, lines: list[str]) -> None:
-    user_id, account_email = _account(application)
-    to = application.email or account_email
-    if not to:
-        return
+def _send(application, subject: str, lines: list[str], sms_text: str):
+    user_id, email, phone, prefers = _account(application)
+    contact = Contact(email=application.email or email, phone=phone or application.phone,
+                      prefers=prefers or "both", user_id=user_id)
     name = application.full_name or "Madame, Monsieur"
     body = f"Bonjour {name},\n\n" + "\n".join(lines) + "\n\nLa DNFP"
-    send_email(to, subject, body, user_id=user_id, application_id=application.id)
+    return notify(contact, subject, body, sms_text, application_id=application.id, reference=application.reference,
+                  link_path=f"/candidat/dossier/{application.id}/affectation")
+
+
+def _short(moment) -> str:
+    return moment.strftime("%d/%m %H:%M") if moment else "—"
 
 
 def notify_offer(application, placement, waiting_list: bool = False) -> None:
@@ -54,13 +61,15 @@ def notify_offer(application, placement, waiting_list: bool = False) -> None:
            "refuser cette place.")
     first = ("Une place s'est libérée et vous êtes le premier candidat en liste d'attente : "
              if waiting_list else "À l'issue de la sélection, ")
+    offer = _offer_text(None, placement.offer_id)
+    freed = "une place s'est libérée pour vous" if waiting_list else "une place vous est proposée"
     _send(application, f"Dossier {application.reference} : une place vous est proposée", [
-        f"{first}une place vous est proposée en {_offer_text(None, placement.offer_id)} "
-        f"(votre choix n° {placement.choice_rank}).",
+        f"{first}une place vous est proposée en {offer} (votre choix n° {placement.choice_rank}).",
         f"Vous devez répondre avant le {_when(placement.deadline)}. Sans réponse à cette date, la place "
         "est considérée comme refusée et proposée au candidat suivant.",
         how,
-    ])
+    ], f"Quota DNFP : {freed} ({offer.split(' — ')[0][:40]}). Répondez avant le {_short(placement.deadline)}, "
+       "sinon elle est perdue.")
 
 
 def notify_waiting(application, positions: list[tuple[str, int]]) -> None:
@@ -70,9 +79,10 @@ def notify_waiting(application, positions: list[tuple[str, int]]) -> None:
         "À l'issue de la sélection, aucune place ne vous est proposée pour le moment. Vous êtes inscrit "
         "sur la liste d'attente de vos choix :",
         *lines,
-        "Si une place se libère, elle vous sera proposée par courriel et dans votre espace candidat ; vous "
+        "Si une place se libère, elle vous sera proposée par message et dans votre espace candidat ; vous "
         "aurez alors un délai pour répondre.",
-    ])
+    ], "Quota DNFP : pas de place pour l'instant ; vous êtes en liste d'attente"
+       + (f" (rang {min(p for _l, p in positions)})." if positions else "."))
 
 
 def notify_waiting_also(application, positions: list[tuple[str, int]]) -> None:
@@ -84,7 +94,7 @@ def notify_waiting_also(application, positions: list[tuple[str, int]]) -> None:
         "Vous êtes aussi inscrit sur la liste d'attente de choix que vous avez mieux classés :",
         *lines,
         "En acceptant la place proposée, vous pourrez choisir de rester sur ces listes d'attente.",
-    ])
+    ], "Quota DNFP : vous êtes aussi en liste d'attente de choix mieux classés.")
 
 
 def notify_not_selected(application, explanations: list[str]) -> None:
@@ -95,7 +105,7 @@ def notify_not_selected(application, explanations: list[str]) -> None:
         "À l'issue de la sélection, nous ne pouvons pas vous proposer de place. Pour chacun de vos choix :",
         *lines,
         "Le détail figure dans votre espace candidat.",
-    ])
+    ], "Quota DNFP : nous ne pouvons pas vous proposer de place ; détail dans votre espace.")
 
 
 def notify_expired(application, placement) -> None:
@@ -104,11 +114,21 @@ def notify_expired(application, placement) -> None:
         f"{_offer_text(None, placement.offer_id)}.",
         "Comme prévu par le règlement, le silence vaut refus : la place a été proposée au candidat suivant "
         "et vous ne figurez plus sur les listes d'attente.",
-    ])
+    ], f"Quota DNFP : sans réponse avant le {_short(placement.deadline)}, la place proposée est perdue.")
 
 
 def notify_extended(application, placement) -> None:
     _send(application, f"Dossier {application.reference} : délai de réponse prolongé", [
         f"Le délai pour répondre à la place proposée en {_offer_text(None, placement.offer_id)} est prolongé "
         f"jusqu'au {_when(placement.deadline)}.",
-    ])
+    ], f"Quota DNFP : délai de réponse prolongé jusqu'au {_short(placement.deadline)}.")
+
+
+def notify_reminder(application, placement):
+    """24 hours before the deadline, an offer still unanswered."""
+    return _send(application, f"Dossier {application.reference} : répondez avant le {_when(placement.deadline)}", [
+        f"La place proposée en {_offer_text(None, placement.offer_id)} attend toujours votre réponse.",
+        f"Sans réponse avant le {_when(placement.deadline)}, elle sera considérée comme refusée et proposée au "
+        "candidat suivant.",
+        "Connectez-vous à votre espace candidat, rubrique « Mon affectation », pour accepter ou refuser.",
+    ], f"Quota DNFP : rappel, répondez avant le {_short(placement.deadline)} à la place proposée, sinon elle est perdue.")

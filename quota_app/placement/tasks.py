@@ -104,3 +104,12 @@ def expire_offers() -> None:
 
     expire_overdue()
     db.session.commit()
+
+
+@task(periodic=crontab(minute="5"))
+def remind_offers() -> None:
+    """Every hour: the reminder 24 hours before each answer deadline."""
+    from .reminders import remind_due
+
+    remind_due()
+    db.session.commit()

@@ -214,6 +214,17 @@ def placement_hand_world(placement_world):
                            unfit=(7,))
 
 
+# Forty files on four offers with reserved seats (12 seats): the long random sequence and the
+# concurrency test play on it (built once per session).
+FORTY = dict(offers=((4, 2), (3, 1), (3, 1), (2, 1)), n=40, seed=11)
+
+
+@pytest.fixture
+def placement_forty_world(placement_world):
+    """placement_forty_world(): the forty-file world, fresh each call (put back as published)."""
+    return lambda: placement_world(**FORTY)
+
+
 @pytest.fixture
 def pw_now():
     """A moment after the publication and before round 1's answer deadline."""

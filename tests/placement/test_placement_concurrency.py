@@ -1,10 +1,11 @@
 """Answers at the same moment, on PostgreSQL (row locks): 50 threads released together accept
-and decline around 10 seats, some of them on the same file. Every seat-moving operation takes
+and decline around a dozen seats, some of them on the same file. Every seat-moving operation takes
 the campaign's lock first (cascade.lock: FOR UPDATE on the campaign's row), so that at the end
 the seats are exactly the seats there are, none held twice, no accepted seat lost, and nobody
 got anything but a French refusal (no 500)."""
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
@@ -35,20 +36,20 @@ def wide_pool(app, db):
 
 
 @pytest.mark.postgres_only
-def test_fifty_answers_at_once_around_ten_seats(app, db, placement_world, pw_now, pw_check, request):
+def test_fifty_answers_at_once_around_ten_seats(app, db, placement_forty_world, pw_now, pw_check, request):
     from quota_app.auth.models import User
     from quota_app.errors import DomainError
     from quota_app.extensions import db as database
     from quota_app.placement import services
     from quota_app.placement.models import Placement
 
-    w = placement_world(offers=((6, 2), (4, 1)), n=30, seed=5)
+    w = placement_forty_world()      # 12 seats on four offers, 40 files
     request.getfixturevalue("wide_pool")
     rng = random.Random(7)
     state = pw_check(w)
     placed = sorted({h[0] for h in state.holders.values()})
     waiting = sorted(a for a, status in state.statuses.items() if status == "waiting_list")
-    assert len(placed) == 10 and len(waiting) >= 10
+    assert len(placed) == 12 and len(waiting) >= 10
     # Three threads on each placed file (a double click, two tabs), the others on waiting files,
     # which answer as soon as a freed seat reaches them.
     files = placed * 3 + [waiting[i % len(waiting)] for i in range(THREADS - 3 * len(placed))]
@@ -118,9 +119,9 @@ def test_fifty_answers_at_once_around_ten_seats(app, db, placement_world, pw_now
         assert placement.status == "superseded", (pid, placement.status)
         better = [h for h in held.values() if h[0] == placement.application_id and h[4] == "accepted"]
         assert better and better[0][5] < placement.choice_rank
-    # Exactly the seats there are: 10 seats, each held once (enough candidates wait for each).
+    # Exactly the seats there are: 12 seats, each held once (while anyone waits for one).
     total = sum(seats for seats, _r in state.seats.values())
-    assert total == 10
+    assert total == 12
     assert len(state.holders) == total or not any(state.waiting.values())
     assert len({(h[1], h[2], h[3]) for h in state.holders.values()}) == len(state.holders)
 
@@ -186,10 +187,12 @@ def test_a_withdrawal_while_a_cascade_promotes_that_file_is_no_deadlock(app, db,
 
     def slow_fill(*args, **kwargs):
         inside.set()
-        time.sleep(1.5)   # PostgreSQL looks for deadlocks after 1 s of waiting
+        time.sleep(1.2)   # PostgreSQL looks for deadlocks after 1 s of waiting
         return original(*args, **kwargs)
 
     monkeypatch.setattr(cascade, "fill", slow_fill)
+    # The withdrawal's patience, shorter than the 3 s of the pages: the test waits less.
+    monkeypatch.setattr(cascade, "lock_holding_rows", functools.partial(cascade.lock_holding_rows, patience=1.5))
     outcomes = {}
 
     def run(name, act):
