@@ -81,8 +81,8 @@ def rounds(db, campaign_id):
 
 def mails(db, application_id, subject_part):
     from quota_app.notifications.models import OutboxMessage
-    return [m for m in db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.application_id == application_id))
-            if subject_part in m.subject]
+    return [m for m in db.session.scalars(db.select(OutboxMessage).where(
+        OutboxMessage.application_id == application_id, OutboxMessage.channel == "email")) if subject_part in m.subject]
 
 
 def accept(db, w, app_id, offer_id, now, keep=False):

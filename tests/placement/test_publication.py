@@ -104,8 +104,8 @@ def test_each_candidate_is_told_after_the_commit(db, hand_world):
     w = hand_world
     f = w.file_ids
     mails = {}
-    for message in db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.application_id.in_(f))
-                                      .order_by(OutboxMessage.id)):
+    for message in db.session.scalars(db.select(OutboxMessage).where(
+            OutboxMessage.application_id.in_(f), OutboxMessage.channel == "email").order_by(OutboxMessage.id)):
         mails.setdefault(message.application_id, []).append(message)
     offered = [m for m in mails[f[0]] if "une place vous est proposée" in m.subject]
     assert len(offered) == 1 and "répondre avant le" in offered[0].body
