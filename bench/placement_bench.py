@@ -31,6 +31,7 @@ the cProfile of each timed service run on stderr.
 """
 import argparse
 import cProfile
+from contextlib import contextmanager
 import gc
 import os
 import pstats
@@ -212,7 +213,8 @@ def measure_publication(app, campaign_id: int, profile: bool) -> dict:
             db.session.commit()
             return time.perf_counter() - start
 
-        seconds = _profiled(profile, publish)
+        with _parts() as parts:
+            seconds = _profiled(profile, publish)
         counts = dict(db.session.execute(select(Application.status, func.count()).where(
             Application.campaign_id == campaign_id).group_by(Application.status)).all())
         written = {}
@@ -238,7 +240,44 @@ def measure_publication(app, campaign_id: int, profile: bool) -> dict:
         bare = time.perf_counter() - start
         db.engine.dispose()
     return {"seconds": seconds, "bare": bare, "placements": len(written[Placement]),
-            "entries": len(written[WaitingListEntry]), "statuses": counts}
+            "entries": len(written[WaitingListEntry]), "statuses": counts, "parts": parts}
+
+
+PARTS = (("load", "lecture des entrées"), ("standing", "  dont le classement (committee.standing)"),
+         ("allocate", "calcul de l'affectation"), ("write", "écriture des places, listes et seuils"),
+         ("statuses", "statuts et journal (Application.transition_all)"))
+
+
+@contextmanager
+def _parts():
+    """Where the publication's time goes, for the reader (the verdict is on the whole)."""
+    from quota_app.applications.models import Application
+    from quota_app.placement import inputs, publication
+
+    spent: dict[str, float] = {}
+
+    def timed(label, fn):
+        def run(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - start
+        return run
+
+    saved = [(publication, "load"), (publication, "allocate"), (publication, "_write"),
+             (inputs, "campaign_standing")]
+    originals = [getattr(module, name) for module, name in saved]
+    transition_all = Application.__dict__["transition_all"]
+    for (module, name), original, label in zip(saved, originals, ("load", "allocate", "write", "standing")):
+        setattr(module, name, timed(label, original))
+    Application.transition_all = classmethod(timed("statuses", transition_all.__func__))
+    try:
+        yield spent
+    finally:
+        for (module, name), original in zip(saved, originals):
+            setattr(module, name, original)
+        Application.transition_all = transition_all
 
 
 # --- (b) the declines --------------------------------------------------------------------------
@@ -357,6 +396,9 @@ def main(argv=None) -> int:
         print(f"{'insertion Core brute des mêmes lignes':<52}{fr(pub['bare']):>9}{'1,00':>8}")
         print(f"{'publication du tour 1 (garde, lecture, calcul, écriture)':<52}{fr(pub['seconds']):>9}"
               f"{fr(ratio):>8}  {verdict(ok_ratio)} (cible <= {fr(RATIO_MAX, 1)} × insertion brute)")
+        for key, label in PARTS:
+            spent = pub["parts"].get(key, 0.0)
+            print(f"{'  ' + label:<52}{fr(spent):>9}{fr(spent / pub['bare']):>8}")
         print(f"Désistements : {n(dec['count'])} à la suite, chacun suivi de sa cascade ; médiane "
               f"{fr(dec['median'], 1)} ms, p95 {fr(dec['p95'], 1)} ms, max {fr(dec['max'], 1)} ms  "
               f"{verdict(ok_p95)} (cible p95 < {fr(P95_MAX_MS, 0)} ms)")

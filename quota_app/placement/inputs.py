@@ -58,19 +58,18 @@ def load(campaign, overrides: dict[int, tuple[int, int]] | None = None, statuses
         .outerjoin(Diploma, Diploma.id == Application.diploma_id)
         .outerjoin(Series, Series.id == Application.series_id)
         .where(Application.campaign_id == campaign.id, Application.status.in_(statuses))).all()}
-    choices: dict[int, list[int]] = {}
-    ranks: dict[int, list[int]] = {}
+    # application id -> offer id -> rank, each file's offers in rank order (dicts keep it)
+    choice_ranks: dict[int, dict[int, int]] = {}
     for app_id, offer_id, rank in conn.execute(
             select(ApplicationChoice.application_id, ApplicationChoice.offer_id, ApplicationChoice.rank)
             .join(Application, Application.id == ApplicationChoice.application_id)
             .where(Application.campaign_id == campaign.id, Application.status.in_(statuses))
             .order_by(ApplicationChoice.application_id, ApplicationChoice.rank)).all():
-        chosen = choices.get(app_id)
-        if chosen is None:
-            choices[app_id], ranks[app_id] = [offer_id], [rank]
+        ranked = choice_ranks.get(app_id)
+        if ranked is None:
+            choice_ranks[app_id] = {offer_id: rank}
         else:
-            chosen.append(offer_id)
-            ranks[app_id].append(rank)
+            ranked[offer_id] = rank
     reserved_sex = campaign.reserved_sex
     levels = context.levels
     # (birth date, diploma rank, has series, series code, level code) -> eligible
@@ -88,15 +87,15 @@ def load(campaign, overrides: dict[int, tuple[int, int]] | None = None, statuses
         answers[key] = ok
         return ok
 
-    candidates, choice_ranks, all_choices = [], {}, {}
-    no_choice: list[int] = []
+    candidates, all_choices = [], {}
+    no_choice: dict[int, int] = {}
     for position, item in enumerate(standing):
         app_id = item.application_id
         fact = facts.get(app_id)
         if fact is None:
             continue
         sex, birth_date, diploma_rank, has_series, series_code = fact
-        chosen = choices.get(app_id, no_choice)
+        chosen = choice_ranks.get(app_id, no_choice)
         kept = []
         for offer_id in chosen:
             key = (birth_date, diploma_rank, has_series, series_code, level_by_offer.get(offer_id))
@@ -105,7 +104,6 @@ def load(campaign, overrides: dict[int, tuple[int, int]] | None = None, statuses
                 ok = eligible(key)
             if ok:
                 kept.append(offer_id)
-        choice_ranks[app_id] = dict(zip(chosen, ranks.get(app_id, no_choice)))
         all_choices[app_id] = list(chosen)
         candidates.append(Candidate(id=app_id, priority=position, score=Decimal(item.final_score),
                                     woman=reserved_sex is not None and sex == reserved_sex,

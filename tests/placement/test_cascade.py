@@ -505,6 +505,21 @@ def test_removing_free_seats_renumbers_the_held_ones_within_the_new_count(db, pl
     pw_check(w)
 
 
+def test_a_seat_change_from_a_stale_page_is_refused(db, hw):
+    from quota_app.campaigns.models import Offer
+    from quota_app.errors import Conflict
+    from quota_app.placement import seat_ledger
+
+    a = hw.offer_ids[0]
+    read = db.session.get(Offer, a).version
+    change_seats(db, hw, a, 4, 1)
+    with pytest.raises(Conflict):
+        seat_ledger.change_seats(hw.manager(db), db.session.get(Offer, a), 5, 1, "Courrier",
+                                 factories.NOW + timedelta(days=33), expected_version=read)
+    db.session.rollback()
+    assert db.session.get(Offer, a).seats == 4 and len(seat_ledger.ledger(a)) == 1
+
+
 def test_the_ledger_opens_at_the_publication(db, placement_world):
     from quota_app.errors import InvalidTransition
 
