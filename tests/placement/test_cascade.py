@@ -561,7 +561,7 @@ class Model:
         return {offer: set(ids) for offer, ids in self.lists.items() if ids}
 
 
-def _replay(db, model, since, log) -> int:
+def _replay(db, model, since, log, counts) -> int:
     """The act's promotions and expiries in the order they happened (audit ids after `since`):
     each offer went to the best candidate waiting for that seat at that moment. Returns the
     last audit id seen."""
@@ -577,6 +577,8 @@ def _replay(db, model, since, log) -> int:
             model.leave_all(placement.application_id)
             continue
         best = model.best_for(placement.offer_id, placement.seat_kind)
+        if placement.seat_kind == "reserved" and best != model.best_for(placement.offer_id, "open"):
+            counts["woman first"] = counts.get("woman first", 0) + 1   # a woman ahead of a better man
         assert placement.application_id == best, (
             f"{log[-1]}: seat {placement.offer_id}/{placement.seat_kind} went to {placement.application_id}, "
             f"best waiting was {best} among {sorted(model.lists.get(placement.offer_id, ()))}")
@@ -586,15 +588,22 @@ def _replay(db, model, since, log) -> int:
 
 def test_a_long_random_sequence_keeps_every_promise(db, placement_forty_world, pw_now, pw_check, pw_read):
     counts: dict[str, int] = {}
+    paths: dict[str, int] = {}
     episode = 0
     while sum(counts.values()) < ACTS and episode < 10:
         # The same published world each time (built once, then put back), another sequence,
         # until nothing is offered and nobody waits any more.
         w = placement_forty_world()
-        _play(db, w, random.Random(20260601 + episode), pw_now, pw_check, pw_read, counts)
+        _play(db, w, random.Random(20260601 + episode), pw_now, pw_check, pw_read, counts, paths)
+        from quota_app.placement.models import Placement
+        paths["superseded"] = paths.get("superseded", 0) + db.session.scalar(
+            db.select(db.func.count(Placement.id)).where(Placement.status == "superseded"))
         episode += 1
-    # The sequences went through every kind of act, and far enough.
+    # The sequences went through every kind of act, and far enough, and through the paths that
+    # matter: a reserved seat to a woman ahead of a better-ranked man, a file moving up while
+    # holding a seat and then accepting the better one (its old seat superseded, freed, refilled).
     assert sum(counts.values()) >= ACTS, counts
+    assert paths.get("woman first") and paths.get("superseded"), paths
     for kind in ("accept", "decline", "expire", "withdraw", "give_up", "leave", "seats", "again", "extend",
                  "refused"):
         assert counts.get(kind), (kind, counts)
@@ -603,7 +612,7 @@ def test_a_long_random_sequence_keeps_every_promise(db, placement_forty_world, p
 ACTS = 300
 
 
-def _play(db, w, rng, clock, pw_check, pw_read, counts):
+def _play(db, w, rng, clock, pw_check, pw_read, counts, paths):
     from quota_app.applications import services as application_services
     from quota_app.applications.models import Application
     from quota_app.campaigns.models import Offer
@@ -732,7 +741,7 @@ def _play(db, w, rng, clock, pw_check, pw_read, counts):
             counts["refused"] = counts.get("refused", 0) + 1
             continue
         counts[kind] = counts.get(kind, 0) + 1
-        since = _replay(db, model, since, log)
+        since = _replay(db, model, since, log, paths)
         state = pw_check(w)
         assert model.waiting_now() == {o: set(ids) for o, ids in state.waiting.items() if ids}, log[-1:]
         # No one who accepted lost their seat, except by their own act.
