@@ -17,27 +17,11 @@ from ..exports.registry import ExportKind
 from ..extensions import db
 from ..reference.models import Establishment, Programme, Region
 from .models import AllocationRound, Placement, WaitingListEntry
+from .labels import LEFT_REASON_LABELS, SEAT_KIND_LABELS, STATUS_LABELS
 from .pv import ranks
 
 BATCH = 2000
 
-# For the managers (the candidate's own labels, models.PLACEMENT_STATUS_LABELS, say « votre »).
-STATUS_LABELS = {
-    "offered": "Proposée (en attente de réponse)",
-    "accepted": "Acceptée",
-    "declined": "Refusée (désistement)",
-    "expired": "Expirée (pas de réponse avant la date limite)",
-    "superseded": "Remplacée par une meilleure affectation",
-    "withdrawn": "Libérée (dossier retiré)",
-}
-SEAT_KIND_LABELS = {"open": "Place ouverte", "reserved": "Place réservée"}
-LEFT_REASON_LABELS = {
-    "offered": "Une place lui a été proposée sur cette offre",
-    "moved_up": "A accepté une formation préférée à celle-ci",
-    "gave_up": "A renoncé à la liste d'attente",
-    "expired": "N'a pas répondu à temps à une place proposée",
-    "withdrawn": "Dossier retiré",
-}
 ACTIVE_LABEL, LEFT_LABEL = "En attente", "Sorti de la liste"
 
 MAIN_COLUMNS = (

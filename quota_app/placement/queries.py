@@ -19,30 +19,11 @@ from ..errors import NotFound
 from ..extensions import db
 from ..reference.models import Establishment, Programme
 from ..screening.search import text_search
+from .labels import LEFT_REASON_LABELS, ROUND_KIND_LABELS, SEAT_KIND_LABELS, STATUS_LABELS  # noqa: F401 (the pages')
 from .models import PLACEMENT_STATUSES, AllocationRound, OfferCutoff, Placement, WaitingListEntry
 from .publication import published_round
 from .seats import SEAT_HOLDING
 
-# What a manager reads (the candidate's own labels, models.PLACEMENT_STATUS_LABELS, say « votre »).
-STATUS_LABELS = {
-    "offered": "Proposée, en attente de réponse",
-    "accepted": "Acceptée",
-    "declined": "Refusée (désistement)",
-    "expired": "Expirée (pas de réponse avant la date limite)",
-    "superseded": "Remplacée par une meilleure affectation",
-    "withdrawn": "Libérée (dossier retiré)",
-}
-SEAT_KIND_LABELS = {"open": "Place ouverte", "reserved": "Place réservée"}
-ROUND_KIND_LABELS = {"initial": "Publication (tour 1)", "waiting_list": "Liste d'attente",
-                     "simulation": "Simulation"}
-LEFT_REASON_LABELS = {
-    "offered": "Une place lui a été proposée sur cette offre",
-    "moved_up": "A accepté une formation mieux classée dans ses choix",
-    "gave_up": "A renoncé à la liste d'attente",
-    "expired": "N'a pas répondu à temps à une place proposée",
-    "withdrawn": "Dossier retiré",
-    "declined": "A refusé une place proposée",
-}
 # The files the allocation ranked: every one of them has a final score (committee standing).
 FILE_STATUSES = ("evaluated", "placed", "waiting_list", "not_selected", "accepted", "declined", "enrolled",
                  "withdrawn")

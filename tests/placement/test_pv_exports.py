@@ -328,7 +328,7 @@ def test_main_list_export_in_rank_order(app, db, world):
     f0, f1_row, f2, f3 = body[:4]
     assert f0[2:6] == (first_file.last_name, first_file.first_names, "Homme", region) and f3[4] == "Femme"
     assert f0[6] == 18 and isinstance(f0[6], (int, float))
-    assert f0[10:13] == (1, "Place ouverte", "Proposée (en attente de réponse)")
+    assert f0[10:13] == (1, "Place ouverte", "Proposée, en attente de réponse")
     assert f1_row[12] == "Acceptée"
     assert f2[10:12] == (2, "Place ouverte") and f3[11] == "Place réservée"
     assert isinstance(f0[13], datetime) and f0[14] == 1 and isinstance(f0[15], datetime)
