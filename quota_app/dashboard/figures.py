@@ -38,7 +38,8 @@ def figures_html(figures: dict):
         html = render_template("dashboard/_figures.html", status_label=stats.status_label,
                                choice_titles=tuple(stats.CHOICE_TITLES.values()),
                                **{k: v for k, v in figures.items() if k != "html"})
-        figures["html"][locale] = html = Markup(html)
+        # The HTML of our own template, rendered (autoescaped) just above (bandit B704).
+        figures["html"][locale] = html = Markup(html)  # nosec B704
     return html
 
 

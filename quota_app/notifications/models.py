@@ -14,7 +14,8 @@ CHANNELS = ("email", "sms")
 DELIVERY_STATES = ("delivered", "undelivered")
 # In a stored body, where the message's one-time secret goes (a reset link's token, a code):
 # the secret itself is kept in `secret` only until the message has left, then dropped.
-SECRET_MARK = "{{secret}}"  # nosec B105 - the placeholder of a secret, not one
+# The placeholder of a secret, not one (bandit B105).
+SECRET_MARK = "{{secret}}"  # nosec B105
 
 
 class OutboxMessage(db.Model):

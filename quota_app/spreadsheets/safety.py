@@ -12,8 +12,8 @@
   parts of a genuine workbook routinely compress very well and cannot hurt), too many entries,
   and - because declared sizes can lie - the real bytes are counted while every entry is
   streamed in chunks, with the same cap;
-- an XML bomb or external-entity trick: any DOCTYPE or ENTITY declaration in an XML part
-  (a workbook never needs one), and XML parts that are not in UTF-8 (a UTF-16 part could hide
+- an XML bomb or external-entity trick: any DOCTYPE or ENTITY declaration in any part, whatever
+  its name (a workbook never needs one), and XML parts that are not in UTF-8 (a UTF-16 part could hide
   a declaration from the byte scan);
 - absurd dimensions: a sheet whose <dimension> or number of <row> elements is over `max_rows`
   or beyond `max_columns`. This is a sanity limit on the file, generous on purpose: a sheet
@@ -199,8 +199,10 @@ def has_formula_tag(data: bytes) -> bool:
 def _scan_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, result: XlsxInfo) -> int:
     """Streams one entry; returns the number of real bytes read. Raises on any hostile sign."""
     name = info.filename
+    # Every part is scanned for declarations, whatever its name: the workbook's relationships
+    # may point a sheet at a part named "sheet1.bin" that the parsers will still read as XML.
     is_xml = name.lower().endswith(XML_SUFFIXES)
-    is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
+    is_sheet = name.startswith("xl/worksheets/") and not name.startswith("xl/worksheets/_rels/")
     total = 0
     decl_tail = b""  # the last bytes of the part so far, for a declaration cut by a chunk end
     formula_tail = b""
@@ -217,11 +219,11 @@ def _scan_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, result:
                 total += len(chunk)
                 if total > budget or total > info.file_size:
                     raise ImportRejected(MSG_TOO_BIG)
-                if not is_xml:
-                    continue
                 if first:
                     first = False
-                    if chunk.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in chunk[:200]:
+                    # UTF-16 would hide a declaration from the byte scan below.
+                    if chunk.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")) or (
+                            is_xml and b"\x00" in chunk[:200]):
                         raise ImportRejected(MSG_ENCODING)
                 # The chunk itself, then the bytes around the boundary with the previous one
                 # (no copy of the whole chunk: only a few bytes are joined).

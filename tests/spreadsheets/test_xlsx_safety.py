@@ -146,6 +146,25 @@ def test_xml_bomb_is_refused(good, tmp_path):
         read_sheet(bomb)
 
 
+def test_a_sheet_part_named_otherwise_is_scanned_too(good, tmp_path):
+    """The relationships point the sheet at a part whose name ends in neither .xml nor .rels:
+    the parsers would still read it as XML, so the scan reads every part."""
+    def moved(rels: bytes) -> bytes:
+        return rels.replace(b"worksheets/sheet1.xml", b"worksheets/sheet1.bin")
+
+    def typed(types: bytes) -> bytes:
+        return types.replace(b"/xl/worksheets/sheet1.xml", b"/xl/worksheets/sheet1.bin")
+
+    bomb = rewrite_zip(good, tmp_path / "hidden.xlsx", drop=("xl/worksheets/sheet1.xml",),
+                       replace={"xl/_rels/workbook.xml.rels": moved, "[Content_Types].xml": typed},
+                       add={"xl/worksheets/sheet1.bin": BILLION_LAUGHS})
+    with pytest.raises(ImportRejected, match="DOCTYPE ou ENTITY"):
+        inspect_xlsx(bomb)
+    utf16 = rewrite_zip(good, tmp_path / "utf16.xlsx", add={"xl/media/notes.dat": BILLION_LAUGHS.decode().encode("utf-16-le")})
+    with pytest.raises(ImportRejected):
+        inspect_xlsx(utf16)
+
+
 def test_external_entity_in_shared_part_is_refused(good, tmp_path):
     xxe = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
            b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">&x;</Types>')
