@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, flash, send_file
+from flask import current_app, flash, request, send_file
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -32,11 +32,26 @@ def acting_user():
     return current_user._get_current_object()
 
 
+# No list has a million pages; a bigger number (?page=999999999999999999999) would overflow
+# the database's integers in the OFFSET.
+MAX_PAGE = 1_000_000
+
+
+def page_number(value) -> int:
+    """?page=N as a page number: 1 for anything that is not a positive integer, at most MAX_PAGE."""
+    try:
+        number = int(str(value).strip()) if value is not None else 1
+    except ValueError:
+        return 1
+    return min(max(number, 1), MAX_PAGE)
+
+
 def page_of(statement, per_page: int | None = None):
     """One page of a query's rows: ?page=N, the first page for anything else; `per_page`
     defaults to the PAGE_SIZE setting, 50 at the most."""
     size = per_page or min(current_app.config.get("PAGE_SIZE", 50), 50)
-    return db.paginate(statement, per_page=size, max_per_page=size, error_out=False)
+    return db.paginate(statement, page=page_number(request.args.get("page")), per_page=size,
+                       max_per_page=size, error_out=False)
 
 
 def private_file(path, document, *, inline: bool = False):

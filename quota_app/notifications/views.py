@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from ..extensions import csrf, db
 from ..permissions import role_required
+from ..viewhelpers import page_number
 from . import gateway, services
 from .models import OutboxMessage
 
@@ -16,8 +17,8 @@ bp = Blueprint("notifications", __name__)
 @role_required("manager", "admin")
 def outbox():
     q = (request.args.get("q") or "").strip()[:254]
-    page = db.paginate(services.outbox_statement(q), per_page=current_app.config.get("PAGE_SIZE", 50),
-                       max_per_page=50, error_out=False)
+    page = db.paginate(services.outbox_statement(q), page=page_number(request.args.get("page")),
+                       per_page=current_app.config.get("PAGE_SIZE", 50), max_per_page=50, error_out=False)
     return render_template("notifications/outbox.html", page=page, q=q)
 
 

@@ -17,6 +17,7 @@ from ..applications.models import STATUSES, Application, ApplicationChoice, sear
 from ..campaigns.models import Offer
 from ..extensions import db
 from ..reference.models import Diploma, Establishment, Level, Programme, Region, Sector, Series
+from ..viewhelpers import page_number
 
 PER_PAGE = 50
 
@@ -283,7 +284,7 @@ class ResultPage:
     the rows, then the count only when the page is full or not the first one."""
 
     def __init__(self, campaign, filters: dict, page, per_page: int = PER_PAGE):
-        self.page = _int(page) or 1
+        self.page = page_number(page)
         self.per_page = per_page
         stmt = list_rows(campaign, filters).limit(per_page).offset((self.page - 1) * per_page)
         self.items = db.session.execute(stmt).all()
