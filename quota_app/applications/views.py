@@ -236,9 +236,10 @@ def remove_document(application_id, document_id):
 
 
 @bp.get("/pieces/<int:document_id>")
-@role_required("applicant", "manager", "amci")
+@role_required("applicant")
 def document(document_id):
-    """The file itself, for its owner, managers and AMCI officers only."""
+    """The file itself, for its owner only: the staff open it through the screening desk's
+    route, which records every look in the audit trail."""
     item = queries.viewable_document(acting_user(), document_id)
     path = storage.existing(current_app.config["UPLOAD_DIR"], item.stored_name)
     if path is None:
