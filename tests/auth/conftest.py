@@ -1,13 +1,6 @@
 """The account tests: a clock for the rate limits."""
 import pytest
-
-
-class Clock:
-    def __init__(self, now=1_800_000_000.0):
-        self.now = now
-
-    def time(self):
-        return self.now
+from auth_helpers import Clock
 
 
 @pytest.fixture

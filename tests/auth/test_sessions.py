@@ -2,15 +2,7 @@
 after its login."""
 import pytest
 
-from auth_helpers import form_login, text
-
-
-class Clock:
-    def __init__(self, now=1_800_000_000.0):
-        self.now = now
-
-    def time(self):
-        return self.now
+from auth_helpers import Clock, form_login, text
 
 
 @pytest.fixture
