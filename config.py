@@ -47,6 +47,11 @@ class Config:
         self.HUEY_URL = env.get("HUEY_URL", f"sqlite:///{BASE_DIR / 'instance' / 'huey.db'}")
         self.HUEY_IMMEDIATE = False  # True: tasks run at once, in memory (TestingConfig)
         self.IMPORT_MAX_ROWS = int(env.get("IMPORT_MAX_ROWS", 200_000))
+        # Retention (law 2013-015): an uploaded import file (kept for its confirmation and its error
+        # report) is deleted this many days after its upload, its run kept; the personal data of
+        # the candidates a campaign did not select is anonymised this many years after it closed.
+        self.IMPORT_FILE_RETENTION_DAYS = int(env.get("IMPORT_FILE_RETENTION_DAYS", 30))
+        self.RETENTION_YEARS_AFTER_CLOSE = int(env.get("RETENTION_YEARS_AFTER_CLOSE", 2))
         # Argon2id parameters (OWASP: m=19 MiB, t=2, p=1 at least); a change rehashes at login.
         self.ARGON2_TIME_COST = int(env.get("ARGON2_TIME_COST", 3))
         self.ARGON2_MEMORY_KIB = int(env.get("ARGON2_MEMORY_KIB", 65536))

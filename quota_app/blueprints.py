@@ -3,6 +3,9 @@
 
 def register_blueprints(app):
     from .amci.views import bp as amci_bp
+    from .amci.slip_views import bp as amci_slips_bp
+    from .amci.reconcile_views import bp as amci_reconcile_bp
+    from .amci.followup_views import bp as amci_followup_bp
     from .applications.views import bp as applications_bp
     from .auth.views import bp as auth_bp
     from .campaigns.views import bp as campaigns_bp
@@ -23,6 +26,7 @@ def register_blueprints(app):
     from .reference.views import bp as reference_bp
     from .audit.views import bp as audit_bp
     from .exports.views import bp as exports_bp
+    from .retention.views import bp as retention_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -32,6 +36,9 @@ def register_blueprints(app):
     app.register_blueprint(committee_bp, url_prefix="/comite")
     app.register_blueprint(deliberation_bp, url_prefix="/comite/deliberation")
     app.register_blueprint(amci_bp, url_prefix="/amci")
+    app.register_blueprint(amci_slips_bp, url_prefix="/amci/bordereaux")
+    app.register_blueprint(amci_reconcile_bp, url_prefix="/amci/retours")
+    app.register_blueprint(amci_followup_bp, url_prefix="/amci/suivi")
     app.register_blueprint(notifications_bp, url_prefix="/messages")
     app.register_blueprint(screening_bp, url_prefix="/gestion/dossiers")
     app.register_blueprint(committee_admin_bp, url_prefix="/gestion/comites")
@@ -44,4 +51,5 @@ def register_blueprints(app):
     app.register_blueprint(imports_bp, url_prefix="/gestion/imports")
     app.register_blueprint(jobs_bp, url_prefix="/taches")
     app.register_blueprint(exports_bp, url_prefix="/gestion/exports")
+    app.register_blueprint(retention_bp)  # /candidat/effacement and /gestion/effacements
     app.register_blueprint(documents_bp)  # /verifier: its prefix is printed on sealed documents

@@ -17,3 +17,12 @@ def register_cli(app):
     from .placement.cli import placement_expire
 
     app.cli.add_command(placement_expire)
+
+    from .retention.cli import purge_expired
+
+    app.cli.add_command(purge_expired)
+
+    from .ops.cli import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -36,8 +36,13 @@ def register_features(app) -> None:
     lookups.register("user", auth_lookups.user_by_id)
     lookups.register("user_by_email", auth_lookups.user_by_email)
     lookups.register("user_ids_matching", auth_lookups.user_ids_matching)
+    lookups.register("staff_user_ids", auth_lookups.staff_user_ids)
     lookups.register("held_seats", seats.held_seats)
     lookups.register("live_placement", placement_services.live_placement)
+    from .amci.nominations import is_nominated
+    lookups.register("is_nominated", is_nominated)  # the AMCI's need to know (permissions, screening)
+    from .amci.earlier import earlier_scholar
+    lookups.register("earlier_scholar", earlier_scholar)  # « ancien boursier » at screening
     # The campaign's tie rule is the committee's to check, and to say in French on its settings page.
     lookups.register("tie_rule", deliberating.tie_rule_setting)
     app.jinja_env.globals.update(tie_rule_text=deliberating.tie_rule_description)
@@ -50,9 +55,17 @@ def register_features(app) -> None:
     stages.phase_actions.register("placement", publication.on_phase)
     # The audit trail's names for files, accounts, reference data (screening knows them).
     screening_journal.register()
-    placement_tasks.init_round_messages()
+    from .applications import tasks as application_tasks  # noqa: F401 (its task)
+    from .jobs.aftercommit import init_after_commit
+    init_after_commit()
     stages.phase_facts.register("applications", application_facts.phase_facts)
     stages.phase_facts.register("committee", committee_facts.phase_facts)
     stages.phase_facts.register("placement", seats.phase_facts)
     stages.offer_uses.register("choices", application_facts.offer_chosen)
     stages.offer_uses.register("placements", seats.offer_placed)
+    from .amci import todo as amci_todo
+    from .placement import todo as placement_todo
+    from .screening import todo as screening_todo
+    stages.todos.register("screening", screening_todo.todos)
+    stages.todos.register("placement", placement_todo.todos)
+    stages.todos.register("amci", amci_todo.todos)

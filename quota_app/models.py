@@ -11,3 +11,4 @@ from .jobs.models import *  # noqa: F401,F403
 from .notifications.models import *  # noqa: F401,F403
 from .placement.models import *  # noqa: F401,F403
 from .reference.models import *  # noqa: F401,F403
+from .retention.models import *  # noqa: F401,F403

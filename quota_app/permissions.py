@@ -40,9 +40,9 @@ IMPORT_KINDS_BY_ROLE = {"manager": ("applicants", "offers", "followup"), "amci":
 IMPORT_RUNS_OWN_ONLY = ("committee",)
 EXPORT_KINDS_BY_ROLE = {"manager": ("offres", "nomination", "statistiques", "classement"),
                         "amci": ("offres", "nomination")}
-# The placement's lists (placement/io.py): the managers' both; AMCI reads the main list (DOMAIN.md).
+# The placement's lists (placement/io.py) are the managers': the AMCI reads the nominative list
+# only (need to know: nominated candidates, nobody else's placement).
 EXPORT_KINDS_BY_ROLE["manager"] += ("affectation", "listes-attente")
-EXPORT_KINDS_BY_ROLE["amci"] += ("affectation",)
 
 # Staff who read every application and its documents (the committee will read its assignments).
 APPLICATION_READERS = ("manager", "amci")
@@ -84,11 +84,14 @@ def owns_application(user, application) -> bool:
 
 
 def can_view_application(user, application) -> bool:
-    """The owner, managers and AMCI officers."""
+    """The owner, managers, and AMCI officers for nominated files only."""
     if not _signed_in(user):
         return False
     if user.role == "applicant":
         return owns_application(user, application)
+    if user.role == "amci":
+        from .registry import lookup
+        return application is not None and lookup("is_nominated")(application.id)
     return user.role in APPLICATION_READERS
 
 

@@ -16,15 +16,17 @@ NAVIGATION = (
     ("screening.queue", _l("Recevabilité")),
     ("committee_admin.index", _l("Comités")),
     ("placement_admin.index", _l("Affectation")),
+    ("amci.nominations", _l("Liste nominative AMCI")),
     ("dashboard.index", _l("Tableau de bord")),
     ("committee.home", _l("Mes dossiers à noter")),
-    ("amci.home", _l("Listes AMCI")),
+    ("amci.home", _l("Espace AMCI")),
     ("auth.admin_users", _l("Comptes")),
     ("imports.home", _l("Imports Excel")),
     ("exports.index", _l("Exports Excel")),
     ("notifications.outbox", _l("Messages envoyés")),
     ("reference.index", _l("Référentiel")),
     ("audit.index", _l("Journal d'audit")),
+    ("retention.requests", _l("Effacements")),
 )
 
 

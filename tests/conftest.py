@@ -41,7 +41,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="PostgreSQL seulement (lancé dans la passe PostgreSQL)"))
         if "sqlite_only" in item.keywords and BACKEND != "sqlite":
             item.add_marker(pytest.mark.skip(reason="SQLite seulement"))
-        if "browser" in item.keywords and BACKEND != "sqlite":
+        if "browser" in item.keywords and BACKEND != "sqlite" and "both_databases" not in item.keywords:
             item.add_marker(pytest.mark.skip(reason="les parcours navigateur tournent dans la passe SQLite"))
 
 

@@ -488,11 +488,20 @@ def _enrol(application, ctx) -> None:
                               action="amci.enrolment", reason="Inscription confirmée (fabrique de test)")
 
 
+def _amci_move(target: str, action: str, reason: str):
+    """The AMCI's answer on an accepted (or enrolled) file, by the status machine."""
+    def step(application, ctx) -> None:
+        application.transition_to(target, ctx.get("amci") or make_user("amci"), "amci", action=action,
+                                  reason=reason)
+    return step
+
+
 # status -> the status it is reached from (draft is the creation)
 ROUTE = {
     "submitted": "draft", "withdrawn": "submitted", "eligible": "submitted", "ineligible": "submitted",
     "evaluated": "eligible", "placed": "evaluated", "waiting_list": "evaluated", "not_selected": "evaluated",
     "accepted": "placed", "declined": "placed", "enrolled": "accepted",
+    "amci_refused": "accepted", "not_departed": "accepted", "abandoned": "enrolled",
 }
 # status -> step(application, ctx) that moves a file there from ROUTE[status]
 STEPS = {
@@ -507,6 +516,9 @@ STEPS = {
     "accepted": _answer("accept"),
     "declined": _answer("decline"),
     "enrolled": _enrol,
+    "amci_refused": _amci_move("amci_refused", "amci.refuse", "Refus de la commission mixte (fabrique de test)"),
+    "not_departed": _amci_move("not_departed", "amci.visa_refused", "Visa refusé (fabrique de test)"),
+    "abandoned": _amci_move("abandoned", "amci.abandon", "Abandon (fabrique de test)"),
 }
 
 

@@ -1,15 +1,22 @@
-"""The AMCI's spreadsheets: the follow-up import and the nomination list export.
+"""The AMCI's spreadsheets: the follow-up import and the nominative list export (its rows:
+amci/lists.py).
 
 AMCI / OFPPT follow-up: what the AMCI or the OFPPT send back about each trainee.
 
-One row per trainee: AMCI file number, visa, travel, arrival, enrolment, establishment,
-abandonment. `import_followup(campaign, data, filename, actor, commit=False)`:
+One row per trainee: AMCI file number, scholarship (monthly stipend in MAD, stored as minor
+units through amci/money.py), visa, travel, arrival, enrolment, establishment, departure
+cancelled, abandonment, completion, return to Mali, situation 6 and 12 months after the training,
+the year's re-enrolment documents. `import_followup(campaign, data, filename, actor, commit=False)`:
 - matches each row to an application of the campaign by its reference, else its NINA, else its
   passport; every other identifier given on the row must designate the same file;
 - only placed, accepted or enrolled candidates receive a follow-up (DOMAIN.md: "for each
   confirmed candidate");
 - an empty cell leaves the stored value as it is (a partial file from the AMCI never erases
   what is known); the import can therefore not blank a value: that is a correction by hand;
+- the merged values go through the follow-up's rules (amci/followup_rules.py), and what they say
+  moves the file as on the follow-up page (amci/followup.py `file_effects`): a visa refused or a
+  departure cancelled before the training starts frees the seat for the waiting list, an
+  enrolment and an abandonment move the file;
 - counts: new (follow-up created), updated, unchanged, errors. Dry run writes nothing but the
   ImportRun; the commit is all or nothing and goes through the FollowUp version column, so a
   change made meanwhile by someone else raises Conflict instead of being overwritten.
@@ -28,22 +35,23 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..applications.io import parse_passport  # the same passport rules as the applicants sheet
-from ..applications.models import SEX_LABELS, STATUS_LABELS, Application, ApplicationChoice
+from ..applications.models import STATUS_LABELS, Application
 from ..audit.services import record as audit
-from ..campaigns.models import Campaign, Offer
-from ..committee.models import EvaluationResult
+from ..campaigns.models import Campaign
 from ..errors import Conflict
 from ..exports.registry import ExportKind
 from ..extensions import db
+from ..i18n import N_
 from ..imports.common import (
     ImportResult, open_upload, record_if, row_error, sheet_spec, sort_errors,
 )
 from ..imports.registry import ImportKind
-from ..placement.seats import placed_offers
-from ..reference.models import Diploma, Establishment, Programme, Series
+from ..reference.models import Establishment
 from ..spreadsheets import parsers
 from ..spreadsheets.spec import ColumnSpec, SheetSpec, validate_rows
-from .models import FollowUp
+from ..timeutil import utcnow
+from . import followup, followup_rules, lists, money
+from .models import SITUATION_LABELS, FollowUp, ReenrolmentRecord
 
 KIND = "followup"
 SHEET_NAME = "Suivi AMCI"
@@ -60,9 +68,19 @@ VISA_SYNONYMS = {
     "en attente": "requested", "obtenu": "granted", "delivre": "granted", "accorde": "granted",
     "rejete": "refused", "refuse": "refused",
 }
+SITUATION_SYNONYMS = {
+    "emploi": "employed", "employe": "employed", "salarie": "employed", "en emploi": "employed", "insere": "employed",
+    "etudes": "further_study", "poursuite d etudes": "further_study", "formation": "further_study",
+    "recherche": "seeking", "chomage": "seeking", "sans emploi": "seeking", "en recherche": "seeking",
+    "autre": "other",
+}
 FIELDS = ("amci_file_number", "visa_status", "visa_date", "travel_date", "arrival_date",
-          "enrolled_on", "establishment_id", "abandoned_on", "abandonment_reason")
-DEFAULTS = {name: None for name in FIELDS} | {"visa_status": "not_started", "abandonment_reason": ""}
+          "enrolled_on", "establishment_id", "abandoned_on", "abandonment_reason", "stipend_minor",
+          "departure_cancelled_on", "departure_cancelled_reason", "completed_on", "returned_on",
+          "situation_6m", "situation_6m_sector", "situation_12m", "situation_12m_sector")
+DEFAULTS = {name: followup_rules.DEFAULTS.get(name) for name in FIELDS}
+# The rules' fields that are the sheet's columns under another name.
+COLUMN_OF = {"establishment_id": "establishment", "stipend_minor": "stipend"}
 INSTRUCTIONS = [
     "Une ligne par stagiaire, à partir de la ligne 2.",
     "Chaque ligne est rattachée à un dossier de la campagne par sa référence (ex. MLI-2026-000123), "
@@ -90,6 +108,19 @@ def _parse_file_number(value: Any):
 
 
 _parse_visa = parsers.choice_parser(VISA_LABELS, VISA_SYNONYMS, noise=("visa",))
+_parse_situation = parsers.choice_parser(SITUATION_LABELS, SITUATION_SYNONYMS)
+
+
+def _parse_stipend(value: Any):
+    """A monthly amount in dirhams (« 750 », « 1 500,00 MAD ») as minor units."""
+    return money.parse_amount(value)
+
+
+def _parse_academic_year(value: Any):
+    text_value, error = parsers.parse_text(value, max_length=20)
+    if error or text_value is None:
+        return text_value, error
+    return followup_rules.check_academic_year(text_value)
 
 
 def _establishment_parser(codes: dict[str, int], names: dict[str, str]) -> Callable[[Any], tuple]:
@@ -136,6 +167,32 @@ def build_spec(codes: dict[str, int], names: dict[str, str]) -> SheetSpec:
         ColumnSpec("abandoned_on", "Date d'abandon", kind="date", synonyms=("Abandon le", "Abandon")),
         ColumnSpec("abandonment_reason", "Motif d'abandon", options={"max_length": 500}, width=30,
                    synonyms=("Motif de l'abandon", "Raison de l'abandon", "Motif")),
+        ColumnSpec("stipend", "Allocation mensuelle (MAD)", parser=_parse_stipend, width=18,
+                   synonyms=("Allocation mensuelle", "Allocation", "Bourse mensuelle", "Montant de la bourse",
+                             "Montant bourse (MAD)", "Bourse (MAD)"),
+                   help="Montant mensuel en dirhams, par exemple 750,00"),
+        ColumnSpec("departure_cancelled_on", "Départ annulé le", kind="date",
+                   synonyms=("Date d'annulation du départ", "Annulation du départ", "Départ annulé")),
+        ColumnSpec("departure_cancelled_reason", "Motif de l'annulation", options={"max_length": 500}, width=30,
+                   synonyms=("Motif d'annulation du départ", "Motif de l'annulation du départ")),
+        ColumnSpec("completed_on", "Fin de formation le", kind="date",
+                   synonyms=("Date de fin de formation", "Fin de formation", "Diplômé le")),
+        ColumnSpec("returned_on", "Retour au Mali le", kind="date",
+                   synonyms=("Date de retour au Mali", "Retour au Mali", "Date de retour")),
+        ColumnSpec("situation_6m", "Situation à 6 mois", kind="choice", choices=SITUATION_LABELS,
+                   parser=_parse_situation, synonyms=("Situation 6 mois", "Insertion à 6 mois")),
+        ColumnSpec("situation_6m_sector", "Secteur à 6 mois", options={"max_length": 120},
+                   synonyms=("Secteur 6 mois", "Secteur d'emploi à 6 mois")),
+        ColumnSpec("situation_12m", "Situation à 12 mois", kind="choice", choices=SITUATION_LABELS,
+                   parser=_parse_situation, synonyms=("Situation 12 mois", "Insertion à 12 mois")),
+        ColumnSpec("situation_12m_sector", "Secteur à 12 mois", options={"max_length": 120},
+                   synonyms=("Secteur 12 mois", "Secteur d'emploi à 12 mois")),
+        ColumnSpec("reenrolment_year", "Année de réinscription", parser=_parse_academic_year,
+                   synonyms=("Année de formation", "Année académique", "Année scolaire"),
+                   help="Année de formation des documents, ex. 2026-2027 (sinon déduite de la date)"),
+        ColumnSpec("reenrolment_received_on", "Documents de réinscription reçus le", kind="date",
+                   synonyms=("Réinscription reçue le", "Date de réinscription", "Dossier de réinscription reçu le",
+                             "Documents de réinscription")),
     ])
 
 
@@ -202,16 +259,23 @@ def match(record: dict, found: dict[str, dict[str, Candidate]]) -> tuple[Candida
     return chosen, None, first
 
 
+def _shown(value):
+    return value.strftime("%d/%m/%Y") if hasattr(value, "strftime") else value
+
+
 def consistency_errors(merged: dict) -> list[tuple[str, Any, str]]:
-    """Rules across columns, on the values as they will be stored: [(key, value, message)]."""
-    errors = []
-    travel, arrival = merged.get("travel_date"), merged.get("arrival_date")
-    if travel and arrival and arrival < travel:
-        errors.append(("arrival_date", arrival.strftime("%d/%m/%Y"),
-                       f"La date d'arrivée précède la date de voyage ({travel:%d/%m/%Y})."))
-    if merged.get("abandonment_reason") and not merged.get("abandoned_on"):
-        errors.append(("abandoned_on", None, "Un motif d'abandon est donné sans date d'abandon."))
-    return errors
+    """The follow-up's rules (followup_rules.validate) on the values as they will be stored:
+    [(column key, value, message)]."""
+    return [(COLUMN_OF.get(key, key), _shown(merged.get(key)), message)
+            for key, message in followup_rules.validate(merged).items()]
+
+
+def _reenrolment_of(rec: dict) -> tuple[str, Any] | None:
+    """(academic year, documents received on) from a row, or None when the row says nothing of it."""
+    received, year = rec.get("reenrolment_received_on"), rec.get("reenrolment_year")
+    if received is None and year is None:
+        return None
+    return year or followup_rules.academic_year_of(received), received
 
 
 # --- the import -------------------------------------------------------------------------------
@@ -236,6 +300,18 @@ def _file_number_holders(numbers: Iterable[str]) -> dict[str, tuple[int, str | N
     return held
 
 
+def _reenrolled(followups: Iterable[FollowUp]) -> dict[tuple[int, str], Any]:
+    """(application id, academic year) -> documents received on, for the follow-ups read."""
+    by_id = {f.id: f.application_id for f in followups}
+    found = {}
+    for chunk in _chunks(by_id):
+        for follow_up_id, year, received in db.session.execute(
+                select(ReenrolmentRecord.follow_up_id, ReenrolmentRecord.academic_year,
+                       ReenrolmentRecord.documents_received_on).where(ReenrolmentRecord.follow_up_id.in_(chunk))):
+            found[(by_id[follow_up_id], year)] = received
+    return found
+
+
 def _plan_digest(planned: list) -> str:
     items = [[cand.id, current.version if current is not None else 0,
               sorted((k, str(v)) for k, v in changed.items())] for cand, current, changed in planned]
@@ -243,10 +319,11 @@ def _plan_digest(planned: list) -> str:
 
 
 def _plan(records: list[dict], matched: dict, followups: dict[int, FollowUp], held: dict,
-          codes: dict[str, int], error_at: Callable) -> tuple[list, dict, list]:
+          codes: dict[str, int], error_at: Callable, reenrolled: dict | None = None) -> tuple[list, dict, list]:
     """Sorts the matched rows into new, updated and unchanged follow-ups, with the errors that only
     the whole sheet and the stored follow-ups can tell. An empty cell keeps the stored value.
     `error_at(row, key, value, message)` builds an error; returns (planned, counts, errors)."""
+    reenrolled = reenrolled or {}
     errors: list[dict] = []
     planned: list[tuple[Candidate, FollowUp | None, dict]] = []
     counts = {"new": 0, "updated": 0, "unchanged": 0}
@@ -277,13 +354,29 @@ def _plan(records: list[dict], matched: dict, followups: dict[int, FollowUp], he
                 fail("amci_file_number", number, f"Ce N° dossier AMCI est déjà celui d'un autre stagiaire "
                                                  f"(dossier {holder[1]}).")
         current = followups.get(candidate.id)
-        values = {k: rec.get(k) for k in FIELDS if k != "establishment_id" and rec.get(k) is not None}
+        values = {k: rec.get(k) for k in FIELDS if k not in COLUMN_OF and rec.get(k) is not None}
         if rec.get("establishment"):
             values["establishment_id"] = codes[rec["establishment"]]
-        before = DEFAULTS if current is None else {k: getattr(current, k) for k in FIELDS}
-        for key, value, message in consistency_errors({**before, **values}):
+        if rec.get("stipend") is not None:
+            values["stipend_minor"] = rec["stipend"]
+        stored = followup_rules.DEFAULTS if current is None else {k: getattr(current, k) for k in followup_rules.FIELDS}
+        before = {k: stored.get(k) for k in FIELDS}
+        for key, value, message in consistency_errors({**stored, **values}):
             fail(key, value, message)
         changed = {k: v for k, v in values.items() if before.get(k) != v}
+        reenrolment = _reenrolment_of(rec)
+        if reenrolment is not None:
+            year, received = reenrolment
+            enrolled = values.get("enrolled_on") or stored.get("enrolled_on")
+            if not enrolled:
+                fail("reenrolment_received_on", _shown(received), "Une réinscription suit une inscription : "
+                                                                  "renseignez la date d'inscription.")
+            elif received is not None and received < enrolled:
+                fail("reenrolment_received_on", _shown(received), "Les documents de réinscription sont datés "
+                                                                  "avant l'inscription.")
+            known = reenrolled.get((candidate.id, year)) if current is not None else None
+            if known != received:
+                changed["_reenrolment"] = (year, received)
         if changed and candidate.status not in FOLLOWABLE:
             fail(id_key, rec.get(id_key),
                  f"Le dossier {candidate.reference} n'a pas de suivi AMCI (statut : "
@@ -333,7 +426,8 @@ def import_followup(campaign: Campaign, data: bytes, filename: str, actor=None, 
 
     planned, counts, plan_errors = _plan(
         records, matched, followups, held, codes,
-        lambda row, key, value, message: row_error(spec, row, key, value, message, mapping))
+        lambda row, key, value, message: row_error(spec, row, key, value, message, mapping),
+        _reenrolled(followups.values()))
     errors.extend(plan_errors)
 
     sort_errors(errors)
@@ -359,84 +453,75 @@ def _write(planned: list, campaign: Campaign, actor, filename: str, progress) ->
     """ORM writes (follow-up volumes are small): the version column guards every UPDATE."""
     audits = []
     for candidate, current, changed in planned:
+        changed = dict(changed)
+        reenrolment = changed.pop("_reenrolment", None)
+        stored = followup_rules.DEFAULTS if current is None else {k: getattr(current, k) for k in followup_rules.FIELDS}
         if current is None:
             current = FollowUp(application_id=candidate.id, **changed)
             db.session.add(current)
-            audits.append(("follow_up.create", current, None, changed))
+            audits.append(("follow_up.create", current, None, changed, stored, reenrolment))
         else:
             before = {k: getattr(current, k) for k in changed}
             for key, value in changed.items():
                 setattr(current, key, value)
-            audits.append(("follow_up.update", current, before, changed))
+            audits.append(("follow_up.update", current, before, changed, stored, reenrolment))
     try:
         db.session.flush()
     except StaleDataError as exc:
-        raise Conflict("Un suivi de ce fichier a été modifié par quelqu'un d'autre pendant l'import ; "
-                       "aucune donnée n'a été enregistrée. Relancez l'analyse du fichier.") from exc
-    for action, follow_up, before, after in audits:
-        audit(actor, action, follow_up, before=before, after=after, reason=f"Import {filename}",
-              campaign_id=campaign.id)
+        raise Conflict(N_("Un suivi de ce fichier a été modifié par quelqu'un d'autre pendant l'import ; "
+                          "aucune donnée n'a été enregistrée. Relancez l'analyse du fichier.")) from exc
+    reason = f"Import {filename}"
+    for action, follow_up, before, after, stored, reenrolment in audits:
+        if after:
+            audit(actor, action, follow_up, before=before, after=after, reason=reason, campaign_id=campaign.id)
+        if reenrolment is not None:
+            _write_reenrolment(actor, follow_up, reenrolment, reason, campaign)
+        if after:
+            _move_file(actor, follow_up, stored)
         if progress is not None:
             progress(1)
     db.session.flush()
 
 
-IMPORT = ImportKind(KIND, "Suivi AMCI / OFPPT", import_followup, template_workbook, "modele-import-suivi-amci",
-                    "Suivi AMCI / OFPPT (n° dossier AMCI, visa, voyage, arrivée, inscription, abandon), "
+def _write_reenrolment(actor, follow_up: FollowUp, reenrolment: tuple, reason: str, campaign: Campaign) -> None:
+    year, received = reenrolment
+    row = db.session.scalars(select(ReenrolmentRecord).where(
+        ReenrolmentRecord.follow_up_id == follow_up.id, ReenrolmentRecord.academic_year == year)).first()
+    before = None if row is None else {"academic_year": year, "documents_received_on": row.documents_received_on}
+    if row is None:
+        row = ReenrolmentRecord(follow_up_id=follow_up.id, academic_year=year)
+        db.session.add(row)
+    row.documents_received_on = received
+    db.session.flush()
+    audit(actor, "amci.reenrolment", follow_up, before=before,
+          after={"academic_year": year, "documents_received_on": received}, reason=reason, campaign_id=campaign.id)
+
+
+def _move_file(actor, follow_up: FollowUp, stored: dict) -> None:
+    """What the imported values say moves the file, as on the follow-up page (amci/followup.py)."""
+    application = db.session.get(Application, follow_up.application_id)
+    after = {k: getattr(follow_up, k) for k in followup_rules.FIELDS}
+    followup.file_effects(actor, application, followup.nomination_for(application.id), stored, after,
+                          utcnow(), "", kind="amci" if getattr(actor, "role", None) == "amci" else "manager")
+
+
+IMPORT = ImportKind(KIND, N_("Suivi AMCI / OFPPT"), import_followup, template_workbook, "modele-import-suivi-amci",
+                    "Suivi AMCI / OFPPT (n° dossier AMCI, allocation, visa, voyage, arrivée, inscription, départ "
+                    "annulé, abandon, fin de formation, retour, situation à 6 et 12 mois, réinscription), "
                     "rattaché aux dossiers par référence, NINA ou passeport.")
 
 
 # --- the nomination list (export) ----------------------------------------------------------
+# The nominative list in the AMCI's model (amci/lists.py): nominated candidates only, none
+# while nobody is nominated.
 
-NOMINATION_COLUMNS = (
-    "N°", "Référence", "Nom", "Prénoms", "Sexe", "Date de naissance", "NINA", "Passeport",
-    "Diplôme", "Série", "Moyenne /20", "Choix 1", "Choix 2", "Choix 3", "Affectation",
-    "Note finale", "Rang",
-)
-NOMINATION_BATCH = 1000
+NOMINATION_COLUMNS = lists.COLUMNS
 
 
 def nomination_rows(campaign: Campaign):
-    """Plain columns streamed in batches, each batch's choices in one query (no ORM objects)."""
-    placed = placed_offers(campaign.id)
-    labels = {oid: f"{title} — {establishment}" for oid, title, establishment in db.session.execute(
-        select(Offer.id, Programme.title, Establishment.name)
-        .join(Programme, Programme.id == Offer.programme_id)
-        .join(Establishment, Establishment.id == Offer.establishment_id)
-        .where(Offer.campaign_id == campaign.id))}
-    stmt = (
-        select(Application.id, Application.reference, Application.last_name, Application.first_names,
-               Application.sex, Application.birth_date, Application.nina, Application.passport_number,
-               Diploma.name, Series.code, Application.diploma_average,
-               EvaluationResult.final_score, EvaluationResult.rank)
-        .outerjoin(EvaluationResult, EvaluationResult.application_id == Application.id)
-        .outerjoin(Diploma, Diploma.id == Application.diploma_id)
-        .outerjoin(Series, Series.id == Application.series_id)
-        .where(Application.campaign_id == campaign.id)
-        .order_by(EvaluationResult.rank.asc().nulls_last(), Application.last_name, Application.id)
-    )
-    if placed:
-        stmt = stmt.where(Application.id.in_(list(placed)))
-    else:
-        stmt = stmt.where(EvaluationResult.id.is_not(None))
-    n = 0
-    for batch in db.session.execute(stmt.execution_options(yield_per=NOMINATION_BATCH)).partitions():
-        choices: dict[int, list] = {}
-        for application_id, offer_id in db.session.execute(
-                select(ApplicationChoice.application_id, ApplicationChoice.offer_id)
-                .where(ApplicationChoice.application_id.in_([row[0] for row in batch]))
-                .order_by(ApplicationChoice.application_id, ApplicationChoice.rank)):
-            choices.setdefault(application_id, []).append(labels.get(offer_id))
-        for (application_id, reference, last_name, first_names, sex, birth_date, nina, passport,
-             diploma, series, average, final_score, rank) in batch:
-            n += 1
-            yield (
-                n, reference, last_name, first_names, SEX_LABELS.get(sex or "", ""), birth_date,
-                nina, passport, diploma, series, average,
-                *(choices.get(application_id, []) + [None, None, None])[:3],
-                labels.get(placed.get(application_id)), final_score, rank,
-            )
+    """The campaign's list, nominations only, streamed in batches (amci/lists.py)."""
+    return lists.spreadsheet_rows(campaign)
 
 
-EXPORT = ExportKind("nomination", "Liste nominative AMCI", "Liste nominative AMCI", "Liste AMCI",
+EXPORT = ExportKind("nomination", N_("Liste nominative AMCI"), "Liste nominative AMCI", "Liste AMCI",
                     lambda campaign: NOMINATION_COLUMNS, nomination_rows, "nomination")

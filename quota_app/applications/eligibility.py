@@ -58,6 +58,11 @@ class ApplicantFacts:
     documents: frozenset[str] = field(default_factory=frozenset)
     # Whether the applicant declared a passport (None: not known, the passport copy stays asked).
     passport_declared: bool | None = None
+    # Capacity building: the employer (a Malian training establishment), whether it is in the
+    # list (active), and the years of experience declared.
+    employer_name: str | None = None
+    employer_listed: bool | None = None
+    years_experience: int | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,12 @@ class CampaignFacts:
     required_documents: Mapping[str, str] = field(default_factory=dict)
     max_choices: int = DEFAULT_MAX_CHOICES
     nationality: str = MALIAN
+    # The families of rules of the campaign's kind (campaigns/kinds.py): "diploma", "employment".
+    rules: frozenset[str] = frozenset({"diploma"})
+    # Capacity building: the minimum years of experience (None: no minimum).
+    min_experience_years: int | None = None
+    # Whether the levels' default age bounds apply when the campaign sets none for a level.
+    level_age_defaults: bool = True
 
 
 @dataclass(frozen=True)
@@ -171,9 +182,11 @@ def _plural(count: int, word: str) -> str:
 
 
 def age_bounds_for(level: LevelFacts, campaign: CampaignFacts) -> tuple[int | None, int | None]:
-    """The campaign's bounds for this level, else the level's defaults."""
+    """The campaign's bounds for this level, else the level's defaults (when its kind uses them)."""
     if level.code in campaign.age_bounds:
         return campaign.age_bounds[level.code]
+    if not campaign.level_age_defaults:
+        return None, None
     return level.default_min_age, level.default_max_age
 
 
@@ -194,7 +207,8 @@ def eligible_for_level(applicant: ApplicantFacts, level: LevelFacts, campaign: C
     """Whether a choice of this level is open to the applicant: the same rules as check_age,
     check_diploma_for_choice and check_series, without their messages (the placement asks it
     for every choice of every candidate)."""
-    if applicant.diploma_rank is None or applicant.diploma_rank < level.min_diploma_rank:
+    diploma_rules = "diploma" in campaign.rules
+    if diploma_rules and (applicant.diploma_rank is None or applicant.diploma_rank < level.min_diploma_rank):
         return False
     if applicant.birth_date is None:
         return False
@@ -203,7 +217,7 @@ def eligible_for_level(applicant: ApplicantFacts, level: LevelFacts, campaign: C
         age = age_on(applicant.birth_date, campaign.reference_date)
         if (max_age is not None and age > max_age) or (min_age is not None and age < min_age):
             return False
-    if campaign.allowed_series and applicant.diploma_has_series:
+    if diploma_rules and campaign.allowed_series and applicant.diploma_has_series:
         return applicant.series_code in campaign.allowed_series
     return True
 
@@ -326,6 +340,32 @@ def check_diploma_for_choice(applicant: ApplicantFacts, choice: ChoiceFacts, lev
                  f"donne accès au niveau {level.name}.")
 
 
+def check_employer(applicant: ApplicantFacts) -> Check:
+    """Capacity building: the employer is a Malian training establishment of the list."""
+    if not applicant.employer_name:
+        return Check("employer", False, "Indiquez l'établissement de formation malien qui vous emploie.")
+    if not applicant.employer_listed:
+        return Check("employer", False,
+                     f"L'établissement « {applicant.employer_name} » ne fait plus partie de la liste des "
+                     "établissements retenus pour cet appel.", fixable=False,
+                     hint_fr="Contactez la DNFP si votre établissement devrait y figurer.")
+    return Check("employer", True, f"Employeur : {applicant.employer_name}.")
+
+
+def check_experience(applicant: ApplicantFacts, campaign: CampaignFacts) -> Check:
+    """Capacity building: the years of experience reach the campaign's minimum."""
+    minimum = campaign.min_experience_years
+    years = applicant.years_experience
+    if years is None:
+        return Check("experience", False, "Indiquez votre nombre d'années d'expérience dans la formation.")
+    if minimum is not None and years < minimum:
+        return Check("experience", False,
+                     f"Cet appel demande au moins {_plural(minimum, 'an')} d'expérience ; vous en déclarez "
+                     f"{years}.", fixable=False)
+    needed = f" (au moins {_plural(minimum, 'an')} demandé{'s' if minimum > 1 else ''})" if minimum else ""
+    return Check("experience", True, f"Expérience : {_plural(years, 'an')}{needed}.")
+
+
 def check_series(applicant: ApplicantFacts, campaign: CampaignFacts) -> Check | None:
     """When the call accepts only some Bac series. None when it does not apply."""
     if not campaign.allowed_series or not applicant.diploma_has_series:
@@ -435,10 +475,15 @@ def evaluate(
         checks.append(check_window(campaign, now))
     checks.append(check_nationality(applicant, campaign))
     checks.append(check_birth(applicant, today))
-    checks.append(check_diploma_present(applicant))
-    series = check_series(applicant, campaign)
-    if series is not None:
-        checks.append(series)
+    diploma_rules = "diploma" in campaign.rules
+    if diploma_rules:
+        checks.append(check_diploma_present(applicant))
+        series = check_series(applicant, campaign)
+        if series is not None:
+            checks.append(series)
+    if "employment" in campaign.rules:
+        checks.append(check_employer(applicant))
+        checks.append(check_experience(applicant, campaign))
     checks.append(check_documents(applicant, campaign))
     checks.append(check_choice_count(choice_list, campaign))
     if choice_list:
@@ -456,10 +501,11 @@ def evaluate(
                 check = replace(check, fixable=False, hint_fr=_age_hint(applicant, campaign, level_map, seen_levels))
             checks.append(check)
     # Diploma: for each choice.
-    for choice in choice_list:
-        level = level_map.get(choice.level_code)
-        if level is not None:
-            checks.append(check_diploma_for_choice(applicant, choice, level))
-    if choice_list:
-        checks.append(check_choices_consistent(applicant, choice_list, level_map))
+    if diploma_rules:
+        for choice in choice_list:
+            level = level_map.get(choice.level_code)
+            if level is not None:
+                checks.append(check_diploma_for_choice(applicant, choice, level))
+        if choice_list:
+            checks.append(check_choices_consistent(applicant, choice_list, level_map))
     return checks

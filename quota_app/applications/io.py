@@ -41,6 +41,7 @@ from ..audit.services import record as audit
 from ..campaigns.models import Campaign, Offer
 from ..errors import Conflict
 from ..extensions import db
+from ..i18n import N_
 from ..imports.bulk import BulkTable, InBackground, allocate_ids, begin_savepoint, page_cache
 from ..imports.common import (
     ImportResult, open_upload, record_if, row_error, sheet_spec, sort_errors,
@@ -487,8 +488,8 @@ def _apply_corrections(plan: "_Plan", campaign: Campaign, actor, filename: str) 
         application = db.session.get(Application, conflict["application_id"])
         values, offer_ids = plan.pending[conflict["row"]]
         if application is None or application.version != conflict["version"]:
-            raise Conflict("Un dossier en conflit a été modifié pendant l'import ; aucune donnée n'a été "
-                           "enregistrée. Relancez l'analyse du fichier.")
+            raise Conflict(N_("Un dossier en conflit a été modifié pendant l'import ; aucune donnée n'a été "
+                              "enregistrée. Relancez l'analyse du fichier."))
         before, after = {}, {}
         for name in conflict["keys"]:
             if name == "choices":
@@ -514,8 +515,8 @@ def _apply_corrections(plan: "_Plan", campaign: Campaign, actor, filename: str) 
     try:
         db.session.flush()
     except StaleDataError as exc:
-        raise Conflict("Un dossier en conflit a été modifié pendant l'import ; aucune donnée n'a été "
-                       "enregistrée. Relancez l'analyse du fichier.") from exc
+        raise Conflict(N_("Un dossier en conflit a été modifié pendant l'import ; aucune donnée n'a été "
+                          "enregistrée. Relancez l'analyse du fichier.")) from exc
 
 
 class _Plan:
@@ -835,5 +836,5 @@ def list_rows(campaign: Campaign, applications):
             )
 
 
-IMPORT = ImportKind(KIND, "Candidats", import_applicants, template_workbook, "modele-import-candidats",
+IMPORT = ImportKind(KIND, N_("Candidats"), import_applicants, template_workbook, "modele-import-candidats",
                     "Candidats saisis depuis les fiches papier.")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from ..audit.models import AuditEvent
 from ..audit.services import record
 from ..extensions import db
+from ..i18n import N_
 from ..modelutil import Timestamps, one_of
 from ..timeutil import utcnow
 from . import status as status_machine
@@ -20,7 +21,7 @@ from . import status as status_machine
 from .status import STATUS_LABELS, STATUSES  # noqa: F401
 
 SEXES = ("M", "F")
-SEX_LABELS = {"M": "Homme", "F": "Femme"}
+SEX_LABELS = {"M": N_("Homme"), "F": N_("Femme")}
 SOURCES = ("web", "import")
 MAX_CHOICES = 3
 SEARCH_NAME_LENGTH = 250
@@ -73,6 +74,8 @@ class Application(Timestamps, db.Model):
         UniqueConstraint("campaign_id", "passport_number"),
         one_of("status", STATUSES),
         CheckConstraint("sex IS NULL OR sex IN ('M', 'F')", name="sex_valid"),
+        CheckConstraint("years_experience IS NULL OR (years_experience >= 0 AND years_experience <= 60)",
+                        name="years_experience_range"),
         CheckConstraint(
             "diploma_average IS NULL OR (diploma_average >= 0 AND diploma_average <= 20)",
             name="average_on_20",
@@ -114,6 +117,12 @@ class Application(Timestamps, db.Model):
     diploma_year: Mapped[int | None] = mapped_column(Integer)
     diploma_average: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
     school: Mapped[str | None] = mapped_column(String(200))
+    # Capacity building (campaigns/kinds.py): the employer, the position held, the years of
+    # experience in training, the subject of the short OFPPT programme asked for.
+    employer_id: Mapped[int | None] = mapped_column(ForeignKey("malian_establishments.id"))
+    job_position: Mapped[str | None] = mapped_column(String(120))
+    years_experience: Mapped[int | None] = mapped_column(Integer)
+    training_subject: Mapped[str | None] = mapped_column(String(200))
     motivation: Mapped[str | None] = mapped_column(Text)
     # Life cycle
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -123,11 +132,16 @@ class Application(Timestamps, db.Model):
     receipt_document_id: Mapped[int | None] = mapped_column(ForeignKey("sealed_documents.id"))
     # Shown to the screening manager: typing errors and temporary NINAs exist.
     identity_warnings: Mapped[list | None] = mapped_column(JSON)
+    # When its personal data was anonymised (retention/: the period after the campaign closed, or
+    # the applicant's erasure request); its statistics (sex, birth year, region, schooling,
+    # status, choices) stay.
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     campaign = relationship("Campaign")
     applicant = relationship("Applicant", back_populates="applications")
     region = relationship("Region")
+    employer = relationship("MalianEstablishment")
     diploma = relationship("Diploma")
     series = relationship("Series")
     choices = relationship(

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from ..errors import NotFound
 from ..extensions import db
 from ..permissions import can_view_document
-from ..reference.models import Diploma, Region, Series
+from ..reference.models import Diploma, MalianEstablishment, Region, Series
 from .models import ApplicationDocument
 
 
@@ -19,6 +19,11 @@ def active_diplomas() -> list[Diploma]:
 
 def active_series() -> list[Series]:
     return list(db.session.scalars(select(Series).where(Series.active.is_(True)).order_by(Series.code)))
+
+
+def active_employers() -> list[MalianEstablishment]:
+    return list(db.session.scalars(select(MalianEstablishment).where(MalianEstablishment.active.is_(True))
+                                   .order_by(MalianEstablishment.name)))
 
 
 def viewable_document(user, document_id: int) -> ApplicationDocument:

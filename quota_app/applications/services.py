@@ -18,9 +18,11 @@ from ..documents.models import SealedDocument
 from ..errors import InvalidTransition, NotFound, ValidationFailed
 from ..extensions import db
 from ..permissions import owns_application
-from ..reference.models import Diploma, Level, Programme, Region, Series
+from ..reference.models import Diploma, Level, MalianEstablishment, Programme, Region, Series
 from ..timeutil import utcnow
 from .. import identity
+from ..campaigns.kinds import kind_of
+from ..uploads_names import display_name
 from . import eligibility, filetypes, storage
 from .display import country_name
 from .warnings import file_warnings
@@ -28,14 +30,22 @@ from .hooks import application_withdrawn
 from . import status as status_machine
 from .models import MAX_CHOICES, SEXES, Applicant, Application, ApplicationChoice, ApplicationDocument, ReferenceCounter
 
-STEPS = (
-    ("identite", _l("Identité")),
-    ("contact", _l("Contact et région")),
-    ("parcours", _l("Parcours scolaire")),
-    ("choix", _l("Choix de formation")),
-    ("motivation", _l("Motivation")),
-    ("pieces", _l("Pièces justificatives")),
-)
+STEP_LABELS = {
+    "identite": _l("Identité"),
+    "contact": _l("Contact et région"),
+    "parcours": _l("Parcours scolaire"),
+    "emploi": _l("Emploi et formation demandée"),
+    "choix": _l("Choix de formation"),
+    "motivation": _l("Motivation"),
+    "pieces": _l("Pièces justificatives"),
+}
+# The youth quota's form; each kind of campaign has its own (campaigns/kinds.py, steps_for).
+STEPS = tuple((code, STEP_LABELS[code]) for code in kind_of("quota").steps)
+
+
+def steps_for(campaign) -> tuple:
+    """The form's steps for this campaign's kind: ((code, label), ...)."""
+    return tuple((code, STEP_LABELS[code]) for code in kind_of(campaign).steps)
 MOTIVATION_MIN = 100
 MOTIVATION_MAX = 3000
 # Until these phases, an applicant may withdraw.
@@ -282,10 +292,47 @@ def save_schooling(user, application: Application, data: dict, today: date | Non
            after={"diploma_id": diploma.id, "diploma_year": year, "diploma_average": str(average)})
 
 
+def save_employment(user, application: Application, data: dict, *, now: datetime | None = None) -> None:
+    """Capacity building: the employer (a listed Malian training establishment), the position,
+    the years of experience in training and the subject of the training asked for."""
+    _editable(application, now)
+    if not kind_of(application.campaign).has_step("emploi"):
+        raise ValidationFailed("Cette étape n'existe pas pour cet appel.")
+    errors: dict[str, str] = {}
+    employer = None
+    employer_id = _parse_int(data.get("employer_id"))
+    if employer_id is not None:
+        employer = db.session.get(MalianEstablishment, employer_id)
+    if employer is None or not employer.active:
+        errors["employer_id"] = "Choisissez dans la liste l'établissement de formation qui vous emploie."
+    position = _clean(data.get("job_position"), 120)
+    if not position:
+        errors["job_position"] = "Indiquez le poste que vous occupez (par exemple formateur en électricité)."
+    years = _parse_int(data.get("years_experience"))
+    if years is None or years < 0 or years > 60:
+        errors["years_experience"] = "Indiquez vos années d'expérience dans la formation, en nombre entier (0 à 60)."
+    subject = _clean(data.get("training_subject"), 200)
+    if not subject:
+        errors["training_subject"] = ("Indiquez le sujet de la formation demandée (par exemple formation de "
+                                      "formateurs, ingénierie de formation, une spécialité technique).")
+    if errors:
+        raise ValidationFailed(errors=errors)
+    application.employer_id = employer.id
+    application.job_position = position
+    application.years_experience = years
+    application.training_subject = subject
+    record(user, "application.employment", application,
+           after={"employer_id": employer.id, "job_position": position, "years_experience": years,
+                  "training_subject": subject})
+
+
 def allowed_offers(application: Application) -> list[Offer]:
-    """The campaign's offers whose level the applicant's diploma opens (all if no diploma yet)."""
+    """The campaign's offers whose level the applicant's diploma opens (none before the diploma
+    is given); every offer where the campaign's kind has no diploma rule."""
     offers = list(db.session.scalars(
         select(Offer).join(Programme).where(Offer.campaign_id == application.campaign_id).order_by(Offer.code)))
+    if not kind_of(application.campaign).has_rule("diploma"):
+        return offers
     if application.diploma is None:
         return []
     rank = application.diploma.rank
@@ -304,7 +351,7 @@ def save_choices(user, application: Application, offer_ids: list, *, now: dateti
         raise ValidationFailed(errors={"choices": "Choisissez au moins une formation."})
     if len(wanted) > MAX_CHOICES:
         raise ValidationFailed(errors={"choices": f"Vous pouvez faire {MAX_CHOICES} choix au maximum."})
-    if application.diploma is None:
+    if application.diploma is None and kind_of(application.campaign).has_rule("diploma"):
         raise ValidationFailed(errors={"choices": "Indiquez d'abord votre diplôme (étape Parcours scolaire)."})
     allowed = {o.id: o for o in allowed_offers(application)}
     offers = []
@@ -361,6 +408,9 @@ def _applicant_facts(application: Application) -> eligibility.ApplicantFacts:
         series_code=application.series.code if application.series else None,
         documents=frozenset(d.document_type.code for d in application.documents),
         passport_declared=bool(application.passport_number),
+        employer_name=application.employer.name if application.employer else None,
+        employer_listed=application.employer.active if application.employer else None,
+        years_experience=application.years_experience,
     )
 
 
@@ -388,15 +438,15 @@ def upload_document(user, application: Application, document_type_id, content: b
     doc_type = types.get(type_id)
     if doc_type is None:
         raise ValidationFailed("Cette pièce n'est pas demandée pour cette campagne.")
-    content_type, error = filetypes.validate_upload(content, filename, doc_type.accepted_types, max_bytes,
-                                                    size=size)
+    original = display_name(filename, default=doc_type.name)
+    content_type, error = filetypes.validate_upload(content, original if filename else None,
+                                                    doc_type.accepted_types, max_bytes, size=size)
     if error:
         raise ValidationFailed(error)
     try:
         clean = filetypes.strip_image_metadata(content, content_type)
     except filetypes.UploadError as exc:
         raise ValidationFailed(str(exc)) from exc
-    original = _clean(filename, 255) or doc_type.name
     stored_name = storage.save(upload_dir, clean)
     existing = next((d for d in application.documents if d.document_type_id == doc_type.id), None)
     old_stored = None
@@ -457,6 +507,8 @@ def checks_for(application: Application, now: datetime | None = None, today: dat
         allowed_series=frozenset(s.code for s in campaign.allowed_series),
         required_documents={t.code: t.name for t, required in campaign_document_types(campaign) if required},
         max_choices=MAX_CHOICES,
+        rules=frozenset(kind_of(campaign).rules), min_experience_years=campaign.min_experience_years,
+        level_age_defaults=kind_of(campaign).level_age_defaults,
     )
     choices = [eligibility.ChoiceFacts(rank=c.rank, offer_code=c.offer.code,
                                        level_code=c.offer.programme.level.code, label=offer_label(c.offer))
@@ -467,6 +519,7 @@ def checks_for(application: Application, now: datetime | None = None, today: dat
 # Where the applicant fixes a failed check: the step of each check code (before any ":").
 CHECK_STEPS = {"birth_date": "identite", "nationality": "identite", "age": "choix",
                "diploma": "parcours", "series": "parcours", "documents": "pieces",
+               "employer": "emploi", "experience": "emploi",
                "choices_count": "choix", "choices_distinct": "choix", "choices_consistent": "choix"}
 
 
@@ -495,20 +548,21 @@ def warnings_of(application: Application, today: date | None = None) -> list:
 
 
 def missing_steps(application: Application) -> list[str]:
-    """Names of the steps still incomplete, in the current language."""
-    labels = dict(STEPS)
-    missing = []
-    if not (application.last_name and application.birth_date and application.nina and application.sex):
-        missing.append(str(labels["identite"]))
-    if not (application.phone and application.region_id and application.address):
-        missing.append(str(labels["contact"]))
-    if application.diploma_id is None or application.diploma_average is None:
-        missing.append(str(labels["parcours"]))
-    if not application.choices:
-        missing.append(str(labels["choix"]))
-    if not application.motivation:
-        missing.append(str(labels["motivation"]))
-    return missing
+    """Names of the steps of the file's form still incomplete, in the current language."""
+    return [str(STEP_LABELS[code]) for code in kind_of(application.campaign).steps
+            if code in STEP_COMPLETE and not STEP_COMPLETE[code](application)]
+
+
+# What makes each step complete (the documents are the eligibility checks' business).
+STEP_COMPLETE = {
+    "identite": lambda a: bool(a.last_name and a.birth_date and a.nina and a.sex),
+    "contact": lambda a: bool(a.phone and a.region_id and a.address),
+    "parcours": lambda a: a.diploma_id is not None and a.diploma_average is not None,
+    "emploi": lambda a: bool(a.employer_id and a.job_position and a.years_experience is not None
+                             and a.training_subject),
+    "choix": lambda a: bool(a.choices),
+    "motivation": lambda a: bool(a.motivation),
+}
 
 
 # --- submission ---------------------------------------------------------------------------
@@ -539,9 +593,28 @@ def _next_reference(campaign: Campaign) -> str:
     return f"{campaign.reference_prefix}-{campaign.year}-{value:06d}"
 
 
+def _lock_for_submission(application: Application) -> None:
+    """Serialise the submissions of one file, then read it again: its row FOR UPDATE on
+    PostgreSQL (a second request waits until the first has committed or rolled back); on
+    SQLite the write lock taken now (BEGIN IMMEDIATE) unless this transaction already writes.
+    What the request read before (a draft, its version) is replaced by what the database
+    holds once the lock is held, so that a double click or a second tab finds the file
+    submitted (False: its receipt, nothing changed) instead of failing at the flush."""
+    db.session.flush()   # nothing pending is lost by the refresh below
+    if db.engine.dialect.name == "sqlite":
+        driver = db.session.connection().connection.driver_connection
+        if not driver.in_transaction:
+            driver.execute("BEGIN IMMEDIATE")
+    else:
+        db.session.execute(select(Application.id).where(Application.id == application.id).with_for_update())
+    db.session.refresh(application)
+
+
 def submit(user, application: Application, now: datetime | None = None) -> bool:
-    """Submit the draft. True when submitted now, False when it was already submitted."""
+    """Submit the draft. True when submitted now, False when it was already submitted (by
+    this request's twin as well: the file's row is locked and read again first)."""
     now = now or utcnow()
+    _lock_for_submission(application)
     if application.status != "draft":
         if application.submitted_at is not None:
             return False
@@ -573,6 +646,8 @@ def submit(user, application: Application, now: datetime | None = None) -> bool:
         f"Quota DNFP : votre dossier {application.reference} est bien soumis le {now:%d/%m}.",
         application_id=application.id, reference=application.reference,
         link_path=f"/candidat/dossier/{application.id}")
+    from .tasks import after_submission
+    after_submission(application.id, getattr(user, "id", None))
     return True
 
 

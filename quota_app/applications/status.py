@@ -35,6 +35,9 @@ STATES: dict[str, str] = {
     "declined": "Désisté",
     "enrolled": "Inscrit",
     "withdrawn": "Retiré par le candidat",
+    "amci_refused": "Refusé par la commission mixte",
+    "not_departed": "Départ annulé (visa refusé ou désistement avant le départ)",
+    "abandoned": "Abandon en cours de formation",
 }
 STATUSES: tuple[str, ...] = tuple(STATES)
 STATUS_LABELS: dict[str, str] = STATES
@@ -98,6 +101,14 @@ MOVES: tuple[Move, ...] = tuple([
     *_moves("accepted", "declined", {"applicant"}, "le candidat se désiste après avoir accepté"),
     *_moves("accepted", "enrolled", {"amci", "manager"},
             "le suivi (AMCI, ou la DNFP) enregistre l'inscription dans l'établissement"),
+    # The joint Morocco–Mali committee's answer, reconciled from the list the AMCI returns:
+    # the seat goes to the waiting list.
+    *_moves("accepted", "amci_refused", {"amci", "manager"},
+            "la commission mixte refuse le candidat (liste retournée par l'AMCI)"),
+    *_moves("accepted", "not_departed", {"amci", "manager"},
+            "le visa est refusé ou le départ annulé avant le début de la formation"),
+    *_moves("enrolled", "abandoned", {"amci", "manager"},
+            "le stagiaire abandonne la formation (avec le motif)"),
 ])
 _TABLE: dict[tuple, Move] = {(m.source, m.target): m for m in MOVES}
 

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import viewhelpers
+from ..campaigns.kinds import kind_of
 from ..campaigns.selection import open_campaigns, published_campaign
 from ..permissions import role_required
 from ..registry import lookup
@@ -76,7 +77,8 @@ def apply(campaign_id):
 
 # --- the draft's steps: one service and one set of menus each ----------------------------
 
-STEP_NAMES = [name for name, _label in services.STEPS]
+def _step_names(application) -> list[str]:
+    return [name for name, _label in services.steps_for(application.campaign)]
 
 
 def _fields(save):
@@ -88,6 +90,7 @@ STEP_SAVERS = {
     "identite": _fields(services.save_identity),
     "contact": _fields(services.save_contact),
     "parcours": _fields(services.save_schooling),
+    "emploi": _fields(services.save_employment),
     "choix": lambda user, application, form, now: services.save_choices(user, application, form.getlist("choice"),
                                                                         now=now),
     "motivation": _fields(services.save_motivation),
@@ -103,8 +106,10 @@ def _documents_context(application):
 # What each step's page shows besides the file itself.
 STEP_CONTEXT = {
     "contact": lambda application: {"regions": queries.active_regions()},
+    "emploi": lambda application: {"employers": queries.active_employers()},
     "parcours": lambda application: {"diplomas": queries.active_diplomas(), "series": queries.active_series()},
     "choix": lambda application: {"offers": services.allowed_offers(application), "label": services.offer_label,
+                                  "needs_diploma": kind_of(application.campaign).has_rule("diploma"),
                                   "max_choices": services.MAX_CHOICES, "levels": display.levels_of(
                                       services.allowed_offers(application))},
     "identite": lambda application: {"warnings": services.warnings_of(application)},
@@ -120,16 +125,18 @@ ERROR_TARGETS = {"sex": "sex-M", "choices": "choice-1"}
 
 def _render_step(application, step, errors=None, values=None, status=200):
     extra = STEP_CONTEXT[step](application) if step in STEP_CONTEXT else {}
-    return render_template("applications/step.html", application=application, step=step, steps=services.STEPS,
+    return render_template("applications/step.html", application=application, step=step,
+                           steps=services.steps_for(application.campaign),
                            sexes=SEX_LABELS, errors=errors or {}, values=values, targets=ERROR_TARGETS,
                            **extra), status
 
 
 def _after(application_id, step):
     """The next step, or the summary after the last one."""
-    index = STEP_NAMES.index(step) + 1
-    if index < len(STEP_NAMES):
-        return redirect(url_for(".step", application_id=application_id, step=STEP_NAMES[index]))
+    names = _step_names(_own(application_id))
+    index = names.index(step) + 1
+    if index < len(names):
+        return redirect(url_for(".step", application_id=application_id, step=names[index]))
     return _to_summary(application_id)
 
 
@@ -151,7 +158,7 @@ def _save_step(application, step):
 @role_required("applicant")
 def step(application_id, step):
     application = _own(application_id)
-    if step not in STEP_NAMES:
+    if step not in _step_names(application):
         abort(404)
     if application.status != "draft":
         flash(services.NOT_EDITABLE, "info")
@@ -259,8 +266,10 @@ def summary(application_id):
     return render_template("applications/summary.html", application=application, checks=checks,
                            failed=[c for c in checks if not c.ok], check_step=services.check_step,
                            warnings=services.warnings_of(application, now.date()), closed=closed,
-                           missing=services.missing_steps(application), steps=services.STEPS,
-                           step_names=dict(services.STEPS), country=display.country_name,
+                           missing=services.missing_steps(application),
+                           steps=services.steps_for(application.campaign),
+                           step_names=dict(services.steps_for(application.campaign)), country=display.country_name,
+                           kind=kind_of(application.campaign),
                            decimal=display.decimal_fr, label=services.offer_label,
                            can_withdraw=services.can_withdraw(application),
                            placement=lookup("live_placement")(application))
@@ -271,12 +280,11 @@ def summary(application_id):
 def submit(application_id):
     application = _own(application_id)
 
-    def submit_with_receipt():
-        submitted = services.submit(acting_user(), application)
-        services.issue_receipt(acting_user(), application, now=application.submitted_at if submitted else None)
-        return submitted
-
-    done = act(submit_with_receipt)
+    # The receipt is sealed after the commit (applications/tasks.py), not in this request.
+    done = act(lambda: services.submit(acting_user(), application))
+    if done.conflict:
+        # Changed by another request meanwhile (rolled back): the file as it is now, in 409.
+        return summary(application_id), 409
     if not done:
         return _to_summary(application_id)
     if done.value:
@@ -307,7 +315,7 @@ def _receipt_pdf(application):
     application_id = application.id
     document = services.receipt_of(application)
     if document is None:
-        done = act(lambda: services.issue_receipt(acting_user(), application))
+        done = act(lambda: services.issue_receipt(acting_user(), application, now=application.submitted_at))
         if not done:
             return redirect(url_for(".receipt", application_id=application_id))
         document = done.value

@@ -7,113 +7,145 @@ at run time (« import.<kind>.<status> », « export.<name> », the screening de
 parts here too.
 
 What the journal cannot know without a feature (a file's reference, a status's label, a reason
-code's label, a region's name) is lent by the features through the two registries below, each
-entry called once per page with every id or value of that page (no query per row).
+code's label, a region's name) is lent by the features through the registries below, each
+entry called once per page with every id or value of that page (no query per row); so is what
+it may show of a candidate's object (`object_access`: a reference without a name, a draft
+withheld, the file's audited « show in full » action).
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
+from ..i18n import N_
 from ..registry import Registry
 
 ACTION_LABELS: dict[str, str] = {
     # The applicant's file.
-    "application.create": "Création du dossier",
-    "application.identity": "Dossier : identité modifiée",
-    "application.contact": "Dossier : coordonnées modifiées",
-    "application.schooling": "Dossier : scolarité modifiée",
-    "application.choices": "Dossier : choix de formations modifiés",
-    "application.motivation": "Dossier : motivation modifiée",
-    "application.document.upload": "Dossier : pièce déposée",
-    "application.document.remove": "Dossier : pièce retirée",
-    "application.submit": "Dossier soumis",
-    "application.withdraw": "Dossier retiré par le candidat",
-    "application.status": "Changement de statut du dossier",
-    "application.correction_request": "Demande de correction au candidat",
-    "application.export": "Export de la liste des dossiers",
-    "application.identity_view": "Affichage du NINA et du passeport complets",
-    "application.document_view": "Consultation d'une pièce justificative",
-    "application.paper_document.receive": "Pièce reçue sur papier enregistrée",
-    "application.paper_document.cancel": "Pièce reçue sur papier : enregistrement annulé",
-    "application.screening.eligible": "Décision de recevabilité : recevable",
-    "application.screening.ineligible": "Décision de recevabilité : non recevable",
+    "application.create": N_("Création du dossier"),
+    "application.identity": N_("Dossier : identité modifiée"),
+    "application.contact": N_("Dossier : coordonnées modifiées"),
+    "application.schooling": N_("Dossier : scolarité modifiée"),
+    "application.employment": N_("Dossier : emploi modifié"),
+    "application.choices": N_("Dossier : choix de formations modifiés"),
+    "application.motivation": N_("Dossier : motivation modifiée"),
+    "application.document.upload": N_("Dossier : pièce déposée"),
+    "application.document.remove": N_("Dossier : pièce retirée"),
+    "application.submit": N_("Dossier soumis"),
+    "application.withdraw": N_("Dossier retiré par le candidat"),
+    "application.status": N_("Changement de statut du dossier"),
+    "application.correction_request": N_("Demande de correction au candidat"),
+    "application.export": N_("Export de la liste des dossiers"),
+    "application.identity_view": N_("Affichage du NINA et du passeport complets"),
+    "application.document_view": N_("Consultation d'une pièce justificative"),
+    "application.paper_document.receive": N_("Pièce reçue sur papier enregistrée"),
+    "application.paper_document.cancel": N_("Pièce reçue sur papier : enregistrement annulé"),
+    "application.screening.eligible": N_("Décision de recevabilité : recevable"),
+    "application.screening.ineligible": N_("Décision de recevabilité : non recevable"),
     # Accounts.
-    "auth.login": "Connexion",
-    "auth.login_failed": "Échec de connexion",
-    "auth.logout": "Déconnexion",
-    "auth.password_change": "Mot de passe changé",
-    "auth.password_rehash": "Mot de passe renforcé (nouveau hachage)",
-    "auth.password_reset": "Mot de passe réinitialisé",
-    "auth.password_reset_request": "Demande de réinitialisation du mot de passe",
-    "auth.register_request": "Demande d'inscription (code envoyé)",
-    "auth.claim_request": "Demande d'accès à un dossier papier (code envoyé)",
-    "applicant.claim": "Dossier papier rattaché au compte du candidat",
-    "consent.give": "Consentement au traitement des données",
-    "user.register": "Inscription d'un candidat",
-    "user.create": "Création d'un compte",
-    "user.change_role": "Changement de rôle d'un compte",
-    "user.deactivate": "Désactivation d'un compte",
-    "user.reactivate": "Réactivation d'un compte",
-    "user.locale": "Changement de langue",
-    "user.phone": "Changement de numéro de téléphone",
-    "user.contact_preference": "Changement du moyen de contact préféré",
-    "user.claim_paper_file": "Un candidat prend possession de son dossier papier",
+    "auth.login": N_("Connexion"),
+    "auth.login_failed": N_("Échec de connexion"),
+    "auth.logout": N_("Déconnexion"),
+    "auth.password_change": N_("Mot de passe changé"),
+    "auth.password_rehash": N_("Mot de passe renforcé (nouveau hachage)"),
+    "auth.password_reset": N_("Mot de passe réinitialisé"),
+    "auth.password_reset_request": N_("Demande de réinitialisation du mot de passe"),
+    "auth.register_request": N_("Demande d'inscription (code envoyé)"),
+    "auth.claim_request": N_("Demande d'accès à un dossier papier (code envoyé)"),
+    "applicant.claim": N_("Dossier papier rattaché au compte du candidat"),
+    "consent.give": N_("Consentement au traitement des données"),
+    "user.register": N_("Inscription d'un candidat"),
+    "user.create": N_("Création d'un compte"),
+    "user.change_role": N_("Changement de rôle d'un compte"),
+    "user.deactivate": N_("Désactivation d'un compte"),
+    "user.reactivate": N_("Réactivation d'un compte"),
+    "user.locale": N_("Changement de langue"),
+    "user.phone": N_("Changement de numéro de téléphone"),
+    "user.contact_preference": N_("Changement du moyen de contact préféré"),
+    "user.claim_paper_file": N_("Un candidat prend possession de son dossier papier"),
     # Campaigns and offers.
-    "campaign.create": "Création de la campagne",
-    "campaign.update": "Modification de la campagne",
-    "campaign.phase": "Changement de phase de la campagne",
-    "campaign.documents": "Campagne : pièces demandées modifiées",
-    "campaign.level_rules": "Campagne : règles d'âge par niveau modifiées",
-    "campaign.criteria": "Campagne : critères de notation modifiés",
-    "campaign.answer_settings": "Campagne : délais de réponse modifiés",
-    "offer.create": "Création d'une offre de places",
-    "offer.update": "Modification d'une offre de places",
-    "offer.seats": "Offre : nombre de places modifié",
-    "offer.delete": "Suppression d'une offre de places",
+    "campaign.create": N_("Création de la campagne"),
+    "campaign.update": N_("Modification de la campagne"),
+    "campaign.phase": N_("Changement de phase de la campagne"),
+    "campaign.documents": N_("Campagne : pièces demandées modifiées"),
+    "campaign.level_rules": N_("Campagne : règles d'âge par niveau modifiées"),
+    "campaign.criteria": N_("Campagne : critères de notation modifiés"),
+    "campaign.answer_settings": N_("Campagne : délais de réponse modifiés"),
+    "offer.create": N_("Création d'une offre de places"),
+    "offer.update": N_("Modification d'une offre de places"),
+    "offer.seats": N_("Offre : nombre de places modifié"),
+    "offer.delete": N_("Suppression d'une offre de places"),
     # Reference data.
-    "reference.create": "Données de référence : ajout",
-    "reference.update": "Données de référence : modification",
-    "reference.deactivate": "Données de référence : désactivation",
-    "reference.reactivate": "Données de référence : réactivation",
+    "reference.create": N_("Données de référence : ajout"),
+    "reference.update": N_("Données de référence : modification"),
+    "reference.deactivate": N_("Données de référence : désactivation"),
+    "reference.reactivate": N_("Données de référence : réactivation"),
     # Committee.
-    "committee.create": "Création d'un comité",
-    "committee.update": "Modification d'un comité",
-    "committee.member.add": "Comité : membre ajouté",
-    "committee.member.deactivate": "Comité : membre retiré",
-    "committee.chair.change": "Comité : changement de président",
-    "committee.conflict.record": "Déclaration de conflit d'intérêts",
-    "committee.assignment.run": "Affectation des dossiers aux évaluateurs",
-    "committee.assignment.reassign": "Réaffectation d'un dossier à un autre évaluateur",
-    "committee.assignment.withdraw": "Retrait d'un dossier d'un évaluateur",
-    "committee.third_review.assign": "Troisième évaluation demandée (écart entre notes)",
-    "committee.score.adjust": "Note ajustée par le président",
-    "committee.reminder": "Relance d'un évaluateur",
-    "committee.deliberation.open": "Ouverture de la délibération",
-    "committee.deliberation.session": "Séance de délibération (membres présents)",
-    "committee.deliberation.normalisation": "Délibération : normalisation des notes",
-    "committee.deliberation.validate": "Validation de la délibération",
-    "committee.minutes.download": "Téléchargement du procès-verbal du comité",
+    "committee.create": N_("Création d'un comité"),
+    "committee.update": N_("Modification d'un comité"),
+    "committee.member.add": N_("Comité : membre ajouté"),
+    "committee.member.deactivate": N_("Comité : membre retiré"),
+    "committee.chair.change": N_("Comité : changement de président"),
+    "committee.conflict.record": N_("Déclaration de conflit d'intérêts"),
+    "committee.assignment.run": N_("Affectation des dossiers aux évaluateurs"),
+    "committee.assignment.reassign": N_("Réaffectation d'un dossier à un autre évaluateur"),
+    "committee.assignment.withdraw": N_("Retrait d'un dossier d'un évaluateur"),
+    "committee.third_review.assign": N_("Troisième évaluation demandée (écart entre notes)"),
+    "committee.score.adjust": N_("Note ajustée par le président"),
+    "committee.reminder": N_("Relance d'un évaluateur"),
+    "committee.deliberation.open": N_("Ouverture de la délibération"),
+    "committee.deliberation.session": N_("Séance de délibération (membres présents)"),
+    "committee.deliberation.normalisation": N_("Délibération : normalisation des notes"),
+    "committee.deliberation.validate": N_("Validation de la délibération"),
+    "committee.minutes.download": N_("Téléchargement du procès-verbal du comité"),
     # Placement.
-    "placement.simulate": "Simulation d'affectation",
-    "placement.publish": "Publication de l'affectation",
-    "placement.offer": "Place proposée au candidat",
-    "placement.promote": "Place libérée proposée au suivant de la liste d'attente",
-    "placement.accept": "Place acceptée par le candidat",
-    "placement.decline": "Place refusée par le candidat",
-    "placement.give_up": "Désistement du candidat",
-    "placement.leave_waiting_lists": "Le candidat quitte les listes d'attente",
-    "placement.expire": "Délai de réponse dépassé",
-    "placement.extend": "Délai de réponse prolongé",
-    "placement.reminder": "Rappel 24 heures avant la date limite de réponse",
-    "placement.pv.download": "Téléchargement du procès-verbal d'affectation",
-    "placement.pv.seal": "Scellement du procès-verbal d'affectation",
+    "placement.simulate": N_("Simulation d'affectation"),
+    "placement.publish": N_("Publication de l'affectation"),
+    "placement.offer": N_("Place proposée au candidat"),
+    "placement.promote": N_("Place libérée proposée au suivant de la liste d'attente"),
+    "placement.accept": N_("Place acceptée par le candidat"),
+    "placement.decline": N_("Place refusée par le candidat"),
+    "placement.give_up": N_("Désistement du candidat"),
+    "placement.leave_waiting_lists": N_("Le candidat quitte les listes d'attente"),
+    "placement.expire": N_("Délai de réponse dépassé"),
+    "placement.extend": N_("Délai de réponse prolongé"),
+    "placement.reminder": N_("Rappel 24 heures avant la date limite de réponse"),
+    "placement.pv.download": N_("Téléchargement du procès-verbal d'affectation"),
+    "placement.pv.seal": N_("Scellement du procès-verbal d'affectation"),
+    # The AMCI: nominations, the joint committee's answers.
+    "amci.nominate": N_("Liste nominative AMCI établie ou complétée"),
+    "amci.confirm": N_("Candidature confirmée par la commission mixte"),
+    "amci.refuse": N_("Candidature refusée par la commission mixte (place libérée)"),
+    "amci.visa_refused": N_("Visa refusé (place libérée)"),
+    "amci.departure_cancelled": N_("Départ annulé avant la formation (place libérée)"),
+    "amci.reorient": N_("Réorientation par la commission mixte"),
+    "amci.slip.prepare": N_("Bordereau de transmission préparé et scellé"),
+    "amci.slip.send": N_("Bordereau de transmission envoyé à l'ambassade"),
+    "amci.slip.receive": N_("Bordereau de transmission reçu par l'AMCI"),
+    "amci.slip.answer": N_("Bordereau de transmission : réponse de l'AMCI enregistrée"),
+    "amci.slip.download": N_("Téléchargement d'un bordereau de transmission ou de sa liste nominative"),
+    "amci.list.download": N_("Téléchargement de la liste nominative AMCI (PDF)"),
+    "amci.followup": N_("Suivi du stagiaire mis à jour (bourse, visa, voyage, arrivée, inscription)"),
+    "amci.enrolment": N_("Inscription du stagiaire dans l'établissement (suivi AMCI)"),
+    "amci.abandon": N_("Abandon de la formation en cours (suivi AMCI)"),
+    "amci.reenrolment": N_("Réinscription annuelle du stagiaire (documents reçus, résultats)"),
+    "amci.reconcile.dry_run": N_("Liste retournée par l'AMCI analysée (simulation, rien d'appliqué)"),
+    "amci.reconcile.apply": N_("Liste retournée par l'AMCI appliquée (confirmations, réorientations, refus)"),
     # Documents, exports, demonstration data.
-    "document.sealed": "Document scellé (empreinte et QR code)",
-    "document.revoked": "Document scellé révoqué",
-    "export.committee_ranking": "Export du classement d'un comité",
-    "seed_demo": "Données de démonstration créées",
-    "seed_demo.applicants": "Candidats fictifs de démonstration créés",
+    "document.sealed": N_("Document scellé (empreinte et QR code)"),
+    "document.revoked": N_("Document scellé révoqué"),
+    "export.committee_ranking": N_("Export du classement d'un comité"),
+    "export.journey": N_("Export du parcours de l'année (statistiques par campagne)"),
+    "seed_demo": N_("Données de démonstration créées"),
+    "seed_demo.year": N_("Année de démonstration créée (campagnes à chaque étape, par les services)"),
+    "seed_demo.applicants": N_("Candidats fictifs de démonstration créés"),
+    # Retention (law 2013-015): the purge after the period, the applicant's erasure request.
+    "retention.purge": N_("Anonymisation des candidats non retenus (durée de conservation échue)"),
+    "retention.erasure.request": N_("Demande d'effacement de ses données par le candidat"),
+    "retention.erasure.accept": N_("Demande d'effacement acceptée : données du candidat effacées"),
+    "retention.erasure.refuse": N_("Demande d'effacement refusée"),
+    "import.files.purge": N_("Fichiers importés supprimés (durée de conservation échue)"),
 }
 
 # « import.<kind>.<status> »: the kinds of import and what became of the file.
@@ -162,6 +194,7 @@ FAMILIES: dict[str, str] = {
     "user": "Comptes", "campaign": "Campagnes", "offer": "Offres de places", "reference": "Données de référence",
     "committee": "Comités", "placement": "Affectation", "document": "Documents scellés", "import": "Imports",
     "export": "Exports", "seed_demo": "Données de démonstration",
+    "retention": "Conservation et effacement des données",
 }
 
 
@@ -175,23 +208,24 @@ def action_choices(known: Iterable[str]) -> list[tuple[str, str]]:
 
 
 OBJECT_TYPES: dict[str, str] = {
-    "applications": "Dossier", "applicants": "Candidat", "application_documents": "Pièce justificative",
-    "application_choices": "Choix de formation", "paper_documents": "Pièce reçue sur papier",
-    "screening_decisions": "Décision de recevabilité", "users": "Compte", "consents": "Consentement",
-    "password_reset_tokens": "Réinitialisation de mot de passe", "campaigns": "Campagne",
-    "campaign_documents": "Pièce demandée", "campaign_level_rules": "Règle d'âge", "criteria": "Critère",
-    "offers": "Offre de places", "offer_seat_changes": "Modification de places", "offer_cutoffs": "Seuil",
-    "programmes": "Filière", "establishments": "Établissement", "regions": "Région", "levels": "Niveau",
-    "diplomas": "Diplôme", "series": "Série", "sectors": "Secteur", "document_types": "Type de pièce",
-    "ineligibility_reasons": "Motif de non-recevabilité", "committees": "Comité",
-    "committee_members": "Membre de comité", "conflicts_of_interest": "Conflit d'intérêts",
-    "review_assignments": "Évaluation", "scores": "Note", "score_adjustments": "Ajustement de note",
-    "deliberations": "Délibération", "evaluation_results": "Résultat d'évaluation",
-    "allocation_rounds": "Tour d'affectation", "placements": "Affectation",
-    "waiting_list_entries": "Liste d'attente", "nominations": "Nomination", "transmittals": "Bordereau",
-    "follow_ups": "Suivi", "reenrolment_records": "Réinscription", "import_runs": "Import",
-    "jobs": "Tâche", "outbox_messages": "Message", "sealed_documents": "Document scellé",
-    "system": "Système",
+    "applications": N_("Dossier"), "applicants": N_("Candidat"), "application_documents": N_("Pièce justificative"),
+    "application_choices": N_("Choix de formation"), "paper_documents": N_("Pièce reçue sur papier"),
+    "screening_decisions": N_("Décision de recevabilité"), "users": N_("Compte"), "consents": N_("Consentement"),
+    "password_reset_tokens": N_("Réinitialisation de mot de passe"), "campaigns": N_("Campagne"),
+    "campaign_documents": N_("Pièce demandée"), "campaign_level_rules": N_("Règle d'âge"), "criteria": N_("Critère"),
+    "offers": N_("Offre de places"), "offer_seat_changes": N_("Modification de places"), "offer_cutoffs": N_("Seuil"),
+    "programmes": N_("Filière"), "establishments": N_("Établissement"), "regions": N_("Région"), "levels": N_("Niveau"),
+    "diplomas": N_("Diplôme"), "series": N_("Série"), "sectors": N_("Secteur"), "document_types": N_("Type de pièce"),
+    "ineligibility_reasons": N_("Motif de non-recevabilité"), "committees": N_("Comité"),
+    "committee_members": N_("Membre de comité"), "conflicts_of_interest": N_("Conflit d'intérêts"),
+    "review_assignments": N_("Évaluation"), "scores": N_("Note"), "score_adjustments": N_("Ajustement de note"),
+    "deliberations": N_("Délibération"), "evaluation_results": N_("Résultat d'évaluation"),
+    "allocation_rounds": N_("Tour d'affectation"), "placements": N_("Affectation"),
+    "waiting_list_entries": N_("Liste d'attente"), "nominations": N_("Nomination"), "transmittals": N_("Bordereau"),
+    "follow_ups": N_("Suivi"), "reenrolment_records": N_("Réinscription"), "import_runs": N_("Import"),
+    "jobs": N_("Tâche"), "outbox_messages": N_("Message"), "sealed_documents": N_("Document scellé"),
+    "erasure_requests": N_("Demande d'effacement"),
+    "system": N_("Système"),
 }
 
 
@@ -200,37 +234,40 @@ def object_type_label(object_type: str) -> str:
 
 
 FIELD_LABELS: dict[str, str] = {
-    "status": "Statut", "reason": "Motif", "reference": "Référence", "last_name": "Nom",
-    "first_names": "Prénoms", "sex": "Sexe", "birth_date": "Date de naissance",
-    "birth_place": "Lieu de naissance", "nationality": "Nationalité", "nina": "NINA",
-    "passport_number": "Numéro de passeport", "passport_expiry": "Expiration du passeport",
-    "phone": "Téléphone", "email": "E-mail", "address": "Adresse", "region_id": "Région",
-    "diploma_id": "Diplôme", "series_id": "Série", "diploma_year": "Année du diplôme",
-    "diploma_average": "Moyenne au diplôme", "school": "Établissement scolaire", "offers": "Choix (offres)",
-    "length": "Longueur du texte", "document_type": "Pièce", "document_id": "Pièce (n°)",
-    "size_bytes": "Taille (octets)", "replaced": "Remplace une pièce", "correction_request": "Demande de correction",
-    "failed_checks": "Contrôles non satisfaits", "warnings": "Avertissements",
-    "override_reason": "Motif de la recevabilité malgré les contrôles", "received_at": "Reçue le",
-    "received_by": "Reçue par", "note": "Précision", "filters": "Filtres", "rows": "Lignes",
-    "title": "Intitulé", "code": "Code", "name": "Nom", "label": "Libellé", "year": "Année", "phase": "Phase",
-    "opens_at": "Ouverture", "closes_at": "Clôture", "reference_date": "Date de référence",
-    "seats": "Places", "reserved_seats": "Places réservées", "reserved_sex": "Places réservées pour",
-    "active": "Actif", "role": "Rôle", "locale": "Langue", "is_active_account": "Compte actif",
-    "user_id": "Compte", "application_id": "Dossier", "member_id": "Membre", "committee_id": "Comité",
-    "chair_member_id": "Président (membre)", "chair_user_id": "Président (compte)", "criteria": "Critères",
-    "rules": "Règles", "documents": "Pièces", "deadline": "Date limite", "placement": "Affectation",
-    "round": "Tour", "rank": "Rang", "final_score": "Note finale", "gap": "Écart", "gap_flagged": "Écart signalé",
-    "blind": "Évaluation anonyme", "normalised": "Notes normalisées", "adjusted": "Ajustée",
-    "tie_break_rule": "Règle de départage", "conflicts": "Conflits d'intérêts",
-    "conflicts_declared_at": "Conflits déclarés le", "statement_signed_at": "Déclaration signée le",
-    "files": "Dossiers", "moved": "Dossiers déplacés", "unplaced": "Sans affectation",
-    "keeps_waiting": "Reste sur les listes d'attente", "lists_left": "Listes quittées", "number": "Numéro",
-    "source": "Origine", "counts": "Comptes", "errors": "Erreurs", "filename": "Fichier", "sha256": "Empreinte",
-    "created": "Créés", "revoked_at": "Révoqué le", "opened_at": "Ouvert le", "text_version": "Version du texte",
-    "overrides": "Dérogations", "duration_months": "Durée (mois)", "city": "Ville", "boarding": "Internat",
-    "description": "Description", "sector_id": "Secteur", "level_id": "Niveau", "programme_id": "Filière",
-    "establishment_id": "Établissement", "min_age": "Âge minimum", "max_age": "Âge maximum",
-    "weight": "Poids", "maximum": "Maximum", "full_name": "Nom complet", "valeur": "Valeur",
+    "status": N_("Statut"), "reason": N_("Motif"), "reference": N_("Référence"), "last_name": N_("Nom"),
+    "first_names": N_("Prénoms"), "sex": N_("Sexe"), "birth_date": N_("Date de naissance"),
+    "birth_place": N_("Lieu de naissance"), "nationality": N_("Nationalité"), "nina": N_("NINA"),
+    "passport_number": N_("Numéro de passeport"), "passport_expiry": N_("Expiration du passeport"),
+    "phone": N_("Téléphone"), "email": N_("E-mail"), "address": N_("Adresse"), "region_id": N_("Région"),
+    "diploma_id": N_("Diplôme"), "series_id": N_("Série"), "diploma_year": N_("Année du diplôme"),
+    "diploma_average": N_("Moyenne au diplôme"), "school": N_("Établissement scolaire"), "offers": N_("Choix (offres)"),
+    "length": N_("Longueur du texte"), "document_type": N_("Pièce"), "document_id": N_("Pièce (n°)"),
+    "size_bytes": N_("Taille (octets)"), "replaced": N_("Remplace une pièce"), "correction_request": N_("Demande de correction"),
+    "failed_checks": N_("Contrôles non satisfaits"), "warnings": N_("Avertissements"),
+    "override_reason": N_("Motif de la recevabilité malgré les contrôles"), "received_at": N_("Reçue le"),
+    "received_by": N_("Reçue par"), "note": N_("Précision"), "filters": N_("Filtres"), "rows": N_("Lignes"),
+    "title": N_("Intitulé"), "code": N_("Code"), "name": N_("Nom"), "label": N_("Libellé"), "year": N_("Année"), "phase": N_("Phase"),
+    "opens_at": N_("Ouverture"), "closes_at": N_("Clôture"), "reference_date": N_("Date de référence"),
+    "seats": N_("Places"), "reserved_seats": N_("Places réservées"), "reserved_sex": N_("Places réservées pour"),
+    "active": N_("Actif"), "role": N_("Rôle"), "locale": N_("Langue"), "is_active_account": N_("Compte actif"),
+    "user_id": N_("Compte"), "application_id": N_("Dossier"), "member_id": N_("Membre"), "committee_id": N_("Comité"),
+    "chair_member_id": N_("Président (membre)"), "chair_user_id": N_("Président (compte)"), "criteria": N_("Critères"),
+    "rules": N_("Règles"), "documents": N_("Pièces"), "deadline": N_("Date limite"), "placement": N_("Affectation"),
+    "round": N_("Tour"), "rank": N_("Rang"), "final_score": N_("Note finale"), "gap": N_("Écart"), "gap_flagged": N_("Écart signalé"),
+    "blind": N_("Évaluation anonyme"), "normalised": N_("Notes normalisées"), "adjusted": N_("Ajustée"),
+    "tie_break_rule": N_("Règle de départage"), "conflicts": N_("Conflits d'intérêts"),
+    "conflicts_declared_at": N_("Conflits déclarés le"), "statement_signed_at": N_("Déclaration signée le"),
+    "files": N_("Dossiers"), "moved": N_("Dossiers déplacés"), "unplaced": N_("Sans affectation"),
+    "keeps_waiting": N_("Reste sur les listes d'attente"), "lists_left": N_("Listes quittées"), "number": N_("Numéro"),
+    "source": N_("Origine"), "counts": N_("Comptes"), "errors": N_("Erreurs"), "filename": N_("Fichier"), "sha256": N_("Empreinte"),
+    "created": N_("Créés"), "revoked_at": N_("Révoqué le"), "opened_at": N_("Ouvert le"), "text_version": N_("Version du texte"),
+    "overrides": N_("Dérogations"), "duration_months": N_("Durée (mois)"), "city": N_("Ville"), "boarding": N_("Internat"),
+    "description": N_("Description"), "sector_id": N_("Secteur"), "level_id": N_("Niveau"), "programme_id": N_("Filière"),
+    "establishment_id": N_("Établissement"), "min_age": N_("Âge minimum"), "max_age": N_("Âge maximum"),
+    "weight": N_("Poids"), "maximum": N_("Maximum"), "full_name": N_("Nom complet"), "valeur": N_("Valeur"),
+    "anonymised": N_("Dossiers anonymisés"), "kept": N_("Dossiers retenus conservés"), "closed_at": N_("Clôturée le"),
+    "years": N_("Durée (années)"), "days": N_("Durée (jours)"), "runs": N_("Imports"), "applications": N_("Dossiers"),
+    "phone_number": N_("Téléphone"), "audit_event_id": N_("Depuis l'événement du journal n°"),
 }
 
 
@@ -244,6 +281,38 @@ def field_label(key: str) -> str:
 object_describers: Registry[Callable[[list[str]], dict[str, str]]] = Registry("La description d'objets")
 # field key -> (values met on the page -> {value: label}), e.g. "status", "reason", "region_id".
 value_describers: Registry[Callable[[set], dict]] = Registry("La description de valeurs")
+
+
+@dataclass(frozen=True)
+class ObjectAccess:
+    """What the journal may show of one object, whoever reads it: a feature's answer."""
+
+    reference: str | None = None  # a label without personal data (« MLI-2026-000005 », « n° 5 (brouillon) »)
+    about_applicant: bool = False  # the object is a candidate's (their file, their account)
+    hidden: bool = False  # its details are withheld from managers too (a draft never submitted)
+    reveal_url: str | None = None  # the audited action that shows its identity numbers in full
+
+
+# object_type -> (ids as strings -> {id: ObjectAccess}), called once per page like the describers.
+object_access: Registry[Callable[[list[str]], dict[str, ObjectAccess]]] = Registry("L'accès aux objets")
+
+# Objects that are a candidate's whatever their id: an administrator sees the action, the time,
+# the actor and the object's number or reference only, never their details.
+APPLICANT_OBJECT_TYPES: frozenset[str] = frozenset({
+    "applications", "applicants", "application_documents", "application_choices", "paper_documents",
+    "screening_decisions", "consents", "review_assignments", "scores", "score_adjustments",
+    "evaluation_results", "placements", "waiting_list_entries", "nominations", "follow_ups",
+    "reenrolment_records", "outbox_messages",
+})
+# Families of actions about candidates' files (an export of the list records the search typed).
+APPLICANT_FAMILIES: frozenset[str] = frozenset({"application", "applicant", "placement", "amci", "consent"})
+# Keys whose values an administrator never sees, in any event (a candidate's name, birth,
+# address, documents, free text, the search typed in a list; identity numbers and contact).
+PERSONAL_KEYS: frozenset[str] = frozenset({
+    "last_name", "first_names", "birth_date", "birth_place", "address", "original_name", "comment",
+    "motivation", "correction_request", "override_reason", "note", "q", "filters", "nina",
+    "passport_number", "passport_expiry",
+})
 
 
 def format_value(value):

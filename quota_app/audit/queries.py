@@ -9,9 +9,10 @@ from sqlalchemy import distinct, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..i18n import N_
 from ..modelutil import escape_like
 from ..registry import lookup
-from . import labels
+from . import labels, masking
 from .models import AuditEvent
 
 
@@ -69,7 +70,18 @@ class EventView:
     action: str  # the French label (the code when the journal does not know it)
     known_action: bool
     object: str  # « Dossier MLI-2026-000005 – TRAORÉ Awa », « Région n° 12 »
-    rows: list  # (field label, before, after), values in French
+    rows: list  # (field label, before, after), values in French, identity numbers masked
+    actor_name: str | None = None  # None: the system
+    actor_email: str | None = None
+    reason: str = ""
+    withheld: str | None = None  # why the details are not shown (French), when they are not
+    reveal_url: str | None = None  # the file's audited action showing its numbers in full
+
+
+# What the page says in place of details it does not show.
+WITHHELD_ADMIN = N_("Détail réservé aux gestionnaires : données personnelles d'un candidat.")
+WITHHELD_DRAFT = N_("Détail non consultable : dossier en brouillon, jamais soumis.")
+HIDDEN_VALUE = "(masqué)"
 
 
 def _scalars(value) -> list:
@@ -94,23 +106,76 @@ def _display(value, names: dict | None):
     return labels.format_value(value)
 
 
-def event_views(events: list[AuditEvent]) -> list[EventView]:
+def _shown_value(key: str, value, personal_data: bool):
+    """A row's value as the viewer may see it: identity numbers and contact masked for everyone
+    (rows written before masking included); a candidate's personal values hidden from those who
+    may not see them."""
+    if value is None:
+        return None
+    if not personal_data and key in labels.PERSONAL_KEYS:
+        return HIDDEN_VALUE
+    if not personal_data and isinstance(value, dict):
+        value = {k: (HIDDEN_VALUE if k in labels.PERSONAL_KEYS else v) for k, v in value.items()}
+    return masking.mask_value(key, value)
+
+
+def _actor(event: AuditEvent, personal_data: bool) -> tuple[str | None, str | None]:
+    """(name, address) of who acted; a candidate's address masked, and for a viewer who may
+    not read candidates' data, their account's number only."""
+    actor = event.actor
+    if actor is None:
+        return None, None
+    if getattr(actor, "role", None) != "applicant":
+        return actor.full_name or actor.email or f"Compte n° {actor.id}", actor.email if actor.full_name else None
+    if not personal_data:
+        return f"Candidat (compte n° {actor.id})", None
+    contact = masking.mask_text(actor.email or actor.phone) or None
+    return (actor.full_name, contact) if actor.full_name else (contact or f"Compte n° {actor.id}", None)
+
+
+def event_views(events: list[AuditEvent], *, personal_data: bool = True) -> list[EventView]:
     """The page's events in French. The ids and values to name are gathered first, then each
-    lender is asked once for the whole page: no query per row."""
+    lender is asked once for the whole page: no query per row.
+
+    `personal_data`: the viewer may read candidates' files (a manager). Otherwise (an
+    administrator) an event about a candidate shows its action, time, actor and the object's
+    number or reference only; no name, number, contact or document. Identity numbers and
+    contact details are masked for everyone: a manager's link to the file's audited « show in
+    full » action stands in for them."""
     changes = [changed_rows(e) for e in events]
-    ids, values = defaultdict(set), defaultdict(set)
+    ids, access_ids, values = defaultdict(set), defaultdict(set), defaultdict(set)
     for event, rows in zip(events, changes):
+        if event.object_id and event.object_type in labels.object_access:
+            access_ids[event.object_type].add(event.object_id)
         if event.object_id and event.object_type in labels.object_describers:
             ids[event.object_type].add(event.object_id)
         for key, old, new in rows:
             if key in labels.value_describers:
                 values[key].update(_scalars(old) + _scalars(new))
-    objects = {kind: labels.object_describers.get(kind)(sorted(found)) for kind, found in ids.items()}
+    access = {kind: labels.object_access.get(kind)(sorted(found)) for kind, found in access_ids.items()}
+    if personal_data:
+        objects = {kind: labels.object_describers.get(kind)(sorted(found)) for kind, found in ids.items()}
+    else:  # only the non-personal objects are named; a candidate's keep their reference
+        objects = {kind: labels.object_describers.get(kind)(sorted(found)) for kind, found in ids.items()
+                   if kind not in labels.APPLICANT_OBJECT_TYPES}
     names = {key: labels.value_describers.get(key)(found) for key, found in values.items() if found}
     views = []
     for event, rows in zip(events, changes):
         kind = labels.object_type_label(event.object_type)
-        described = objects.get(event.object_type, {}).get(event.object_id) if event.object_id else None
+        known = access.get(event.object_type, {}).get(event.object_id) if event.object_id else None
+        about_applicant = (event.object_type in labels.APPLICANT_OBJECT_TYPES
+                           or event.action.partition(".")[0] in labels.APPLICANT_FAMILIES
+                           or getattr(event.actor, "role", None) == "applicant"
+                           or (known is not None and known.about_applicant))
+        withheld = None
+        if not personal_data and about_applicant:
+            withheld = WITHHELD_ADMIN
+        elif known is not None and known.hidden:
+            withheld = WITHHELD_DRAFT
+        if withheld:  # never the name of a file the viewer may not read: its reference at most
+            described = known.reference if known is not None else None
+        else:
+            described = objects.get(event.object_type, {}).get(event.object_id) if event.object_id else None
         if described:
             shown = f"{kind} {described}"
         elif event.object_id:
@@ -118,10 +183,18 @@ def event_views(events: list[AuditEvent]) -> list[EventView]:
         else:
             shown = kind
         action = labels.action_label(event.action)
+        actor_name, actor_email = _actor(event, personal_data and not withheld)
+        shown_rows = [] if withheld else [
+            (labels.field_label(key), _display(_shown_value(key, old, personal_data), names.get(key)),
+             _display(_shown_value(key, new, personal_data), names.get(key)))
+            for key, old, new in rows]
+        masked = any(masking.is_identity_number(key) for key, _old, _new in rows)
         views.append(EventView(
             event=event, action=action or event.action, known_action=action is not None, object=shown,
-            rows=[(labels.field_label(key), _display(old, names.get(key)), _display(new, names.get(key)))
-                  for key, old, new in rows]))
+            rows=shown_rows, actor_name=actor_name, actor_email=actor_email,
+            reason="" if withheld else event.reason, withheld=withheld,
+            reveal_url=known.reveal_url if (personal_data and masked and not withheld and known is not None)
+            else None))
     return views
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from sqlalchemy import inspect
 
 from ..extensions import db
+from .masking import mask_payload
 from .models import AuditEvent
 
 
@@ -38,7 +39,8 @@ def record(actor, action: str, obj=None, *, object_type: str | None = None, obje
            campaign_id: int | None = None, ip_address: str | None = None) -> AuditEvent:
     """Add an audit event to the current session (the caller commits once).
 
-    `actor` is a User or None (the system, a CLI command run without --actor).
+    `actor` is a User or None (the system, a CLI command run without --actor). Identity
+    numbers and contact details in `before`/`after` are stored masked (audit/masking.py).
     """
     if obj is not None:
         object_type = object_type or obj.__tablename__
@@ -52,8 +54,8 @@ def record(actor, action: str, obj=None, *, object_type: str | None = None, obje
         object_type=object_type or "system",
         object_id=None if object_id is None else str(object_id),
         campaign_id=campaign_id,
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
+        before=mask_payload(_jsonable(before)) if before is not None else None,
+        after=mask_payload(_jsonable(after)) if after is not None else None,
         reason=reason or "",
         ip_address=ip_address,
     )

@@ -1,10 +1,11 @@
 """The audit trail viewer for managers and administrators: filters, newest first, 50 a page."""
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from ..permissions import role_required
-from ..viewhelpers import page_of
+from ..viewhelpers import acting_user, page_of
 from . import labels, queries
 from .forms import AuditFilterForm
 
@@ -43,7 +44,10 @@ def index():
     _menus(form, campaigns)
     page = page_of(queries.events_statement(_filters(form)), PER_PAGE) if form.validate() else None
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("audit/index.html", form=form, page=page, args=args,
-                           views=queries.event_views(page.items) if page is not None else [],
+    # Managers read candidates' files; administrators see no candidate's personal data.
+    personal_data = acting_user().role == "manager"
+    return render_template("audit/index.html", form=form, page=page, args=args, reveal_form=FlaskForm(),
+                           views=queries.event_views(page.items, personal_data=personal_data)
+                           if page is not None else [],
                            active=sum(1 for name in FILTERS if request.args.get(name, "").strip()),
                            campaign_codes={c.id: c.code for c in campaigns})

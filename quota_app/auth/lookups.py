@@ -18,3 +18,10 @@ def user_ids_matching(pattern: str):
     (lower case, escaped with a backslash): the audit trail's "person" filter."""
     return select(User.id).where(or_(func.lower(User.email).like(pattern, escape="\\"),
                                      User.phone.like(pattern, escape="\\")))
+
+
+def staff_user_ids(user_id: int | None = None):
+    """A select of the ids of the staff accounts (what an administrator may read of the outbox),
+    or of that one account if it is staff."""
+    statement = select(User.id).where(User.role != "applicant")
+    return statement if user_id is None else statement.where(User.id == user_id)

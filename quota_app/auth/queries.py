@@ -8,15 +8,18 @@ from .models import ROLES, User
 
 
 def get_user(user_id: int) -> User:
+    """A staff account, for the administrators' pages. Applicants' accounts are not theirs to see
+    (need to know: an administrator sees no applicant's personal data)."""
     user = db.session.get(User, user_id)
-    if user is None:
+    if user is None or user.role == "applicant":
         raise NotFound("Compte introuvable.")
     return user
 
 
 def users_statement(q: str = "", role: str = ""):
-    """The accounts whose address or name contains `q` (any case), of `role` if it is one, by address."""
-    stmt = select(User).order_by(User.email)
+    """The staff accounts whose address or name contains `q` (any case), of `role` if it is one,
+    by address (never an applicant's: see get_user)."""
+    stmt = select(User).where(User.role != "applicant").order_by(User.email)
     if q:
         pattern = f"%{escape_like(q)}%"
         stmt = stmt.where(or_(func.lower(User.email).like(pattern, escape="\\"),

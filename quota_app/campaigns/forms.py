@@ -36,6 +36,9 @@ class CampaignForm(FlaskForm):
     quorum_percent = FrenchIntegerField(_l("Quorum de la délibération (part des membres actifs à dépasser, en %)"),
                                         default=50, validators=[Optional(),
                                                                 NumberRange(min=0, max=99, message=_l("Entre 0 et 99."))])
+    min_experience_years = FrenchIntegerField(
+        _l("Expérience minimale des candidats, en années (renforcement de capacités)"),
+        validators=[Optional(), NumberRange(min=0, max=40, message=_l("Entre 0 et 40 ans."))])
     decision_deadline = FrenchDateTimeField(_l("Date limite de réponse des candidats affectés (facultatif)"),
                                            format=DATETIME_FORMAT, validators=[Optional()])
     version = HiddenField()

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ..audit.services import record as audit
 from ..exports.registry import ExportKind
 from ..extensions import db
+from ..i18n import N_
 from ..imports.common import (
     ImportResult, open_upload, record_if, row_error, sheet_spec, sort_errors,
 )
@@ -179,7 +180,7 @@ def import_offers(campaign: Campaign, data: bytes, filename: str, actor=None, co
     return result
 
 
-IMPORT = ImportKind(KIND, "Offres de places", import_offers, template_workbook, "modele-import-offres",
+IMPORT = ImportKind(KIND, N_("Offres de places"), import_offers, template_workbook, "modele-import-offres",
                     "Offres de places (filière, établissement, places, places réservées).")
 
 
@@ -209,5 +210,5 @@ def offer_rows(campaign: Campaign):
         yield (code, title, level, sector, establishment, city, seats, reserved, offered, accepted, rate)
 
 
-EXPORT = ExportKind("offres", "Offres de places et remplissage", "Offres de places", "Offres",
+EXPORT = ExportKind("offres", N_("Offres de places et remplissage"), "Offres de places", "Offres",
                     lambda campaign: OFFER_COLUMNS, offer_rows, "offers")

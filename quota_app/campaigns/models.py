@@ -9,6 +9,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import N_
 from ..modelutil import Timestamps, one_of
 from ..timeutil import utcnow
 
@@ -17,16 +18,16 @@ PHASES = (
     "draft", "open", "screening", "review", "deliberation", "published", "closed",
 )
 PHASE_LABELS = {
-    "draft": "Brouillon",
-    "open": "Candidatures ouvertes",
-    "screening": "Examen de recevabilité",
-    "review": "Évaluation par le comité",
-    "deliberation": "Délibération",
-    "published": "Affectation publiée",
-    "closed": "Clôturée",
+    "draft": N_("Brouillon"),
+    "open": N_("Candidatures ouvertes"),
+    "screening": N_("Examen de recevabilité"),
+    "review": N_("Évaluation par le comité"),
+    "deliberation": N_("Délibération"),
+    "published": N_("Affectation publiée"),
+    "closed": N_("Clôturée"),
 }
 KINDS = ("quota", "capacity_building")
-KIND_LABELS = {"quota": "Quota annuel de jeunes", "capacity_building": "Renforcement de capacités"}
+KIND_LABELS = {"quota": N_("Quota annuel de jeunes"), "capacity_building": N_("Renforcement de capacités")}
 
 campaign_series = Table(
     "campaign_series",
@@ -76,6 +77,13 @@ class Campaign(Timestamps, db.Model):
     # offered a seat from a waiting list has to answer.
     decision_deadline: Mapped[datetime | None] = mapped_column(DateTime)
     waiting_list_answer_hours: Mapped[int] = mapped_column(Integer, nullable=False, default=72, server_default="72")
+    # Capacity building: the minimum years of experience of an applicant (None: no minimum).
+    min_experience_years: Mapped[int | None] = mapped_column(Integer)
+    # The AMCI year: when the training starts (visa and arrival alerts count from it) and the
+    # yearly re-enrolment deadline (day and month, 30 September by default).
+    training_starts_on: Mapped[date | None] = mapped_column(Date)
+    reenrolment_deadline_month: Mapped[int] = mapped_column(Integer, nullable=False, default=9, server_default="9")
+    reenrolment_deadline_day: Mapped[int] = mapped_column(Integer, nullable=False, default=30, server_default="30")
     reference_prefix: Mapped[str] = mapped_column(String(10), nullable=False, default="MLI")
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 

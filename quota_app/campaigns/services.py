@@ -14,12 +14,13 @@ from ..extensions import db
 from ..reference.models import DocumentType, Establishment, Level, Programme
 from ..registry import lookup
 from . import phases, stages
+from .kinds import kind_of
 from .models import KINDS, PHASE_LABELS, Campaign, CampaignDocument, CampaignLevelRule, Criterion, Offer
 
 CAMPAIGN_FIELDS = (
     "title", "code", "year", "kind", "reference_date", "opens_at", "closes_at", "announced_quota",
     "reviewers_per_file", "score_gap_threshold", "blind_review", "normalise_scores", "decision_deadline",
-    "tie_break_rule", "quorum_percent",
+    "tie_break_rule", "quorum_percent", "min_experience_years",
 )
 DEFAULT_QUORUM_PERCENT = 50
 OFFER_FIELDS = ("programme_id", "establishment_id", "code", "seats", "reserved_seats")
@@ -115,6 +116,11 @@ def _validate_campaign(data: dict, campaign: Campaign | None) -> dict:
         quorum = campaign.quorum_percent if campaign is not None else DEFAULT_QUORUM_PERCENT
     if not 0 <= int(quorum) < 100:
         errors["quorum_percent"] = "Le quorum est une part des membres comprise entre 0 et 99 %."
+    experience = data.get("min_experience_years")
+    if not kind_of(data.get("kind")).has_rule("employment"):
+        experience = None  # only the kinds that look at experience keep a minimum
+    elif experience is not None and not 0 <= int(experience) <= 40:
+        errors["min_experience_years"] = "L'expérience minimale est un nombre d'années entre 0 et 40."
     deadline = data.get("decision_deadline")
     if deadline is not None and isinstance(closes_at, datetime) and deadline <= closes_at:
         errors["decision_deadline"] = "La date limite de réponse doit suivre la clôture des candidatures."
@@ -124,7 +130,8 @@ def _validate_campaign(data: dict, campaign: Campaign | None) -> dict:
     clean.update(code=code, title=title, blind_review=bool(data.get("blind_review")),
                  normalise_scores=bool(data.get("normalise_scores")),
                  score_gap_threshold=Decimal(gap).quantize(Decimal("0.01")),
-                 tie_break_rule=rule, quorum_percent=int(quorum))
+                 tie_break_rule=rule, quorum_percent=int(quorum),
+                 min_experience_years=int(experience) if experience is not None else None)
     return clean
 
 
@@ -132,6 +139,8 @@ def create_campaign(actor, data: dict) -> Campaign:
     clean = _validate_campaign(data, None)
     campaign = Campaign(phase="draft", **clean)
     db.session.add(campaign)
+    for type_id in _kind_document_ids(campaign):
+        campaign.required_documents.append(CampaignDocument(document_type_id=type_id, required=True))
     db.session.flush()
     record(actor, "campaign.create", campaign, campaign_id=campaign.id,
            after=snapshot(campaign, list(CAMPAIGN_FIELDS)))
@@ -233,12 +242,21 @@ def set_level_rules(actor, campaign: Campaign, rules: dict, expected_version=Non
                before={"rules": before}, after={"rules": after})
 
 
+def _kind_document_ids(campaign: Campaign) -> list[int]:
+    """The document types every campaign of this kind asks for (campaigns/kinds.py)."""
+    codes = kind_of(campaign).documents
+    if not codes:
+        return []
+    return list(db.session.scalars(select(DocumentType.id).where(DocumentType.code.in_(codes))))
+
+
 def set_required_documents(actor, campaign: Campaign, document_type_ids: list[int]) -> None:
     _check_phase(campaign, RULES_PHASES, "La liste des pièces")
     known = {d.id: d for d in document_types()}
     wanted = set(document_type_ids)
     if wanted - set(known):
         raise ValidationFailed("Type de pièce inconnu.")
+    wanted |= set(_kind_document_ids(campaign))  # the kind's own documents stay asked
     before = sorted(d.document_type.code for d in campaign.required_documents if d.required)
     current = {d.document_type_id: d for d in campaign.required_documents}
     for type_id, row in current.items():

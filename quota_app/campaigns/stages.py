@@ -32,3 +32,23 @@ def offer_in_use(offer_id: int) -> bool:
 def run_phase_actions(campaign, target: str, actor, now) -> None:
     for action in phase_actions.values():
         action(campaign, target, actor, now)
+
+
+class Todo:
+    """One thing a manager has to do now for a campaign: what, how many, where."""
+
+    __slots__ = ("text", "count", "url")
+
+    def __init__(self, text: str, count: int, url: str | None = None):
+        self.text, self.count, self.url = text, count, url
+
+
+# name -> fn(campaign) -> [Todo]: what each later stage asks of the managers now (the home page).
+todos: Registry[Callable[..., list]] = Registry("Ce qu'il reste à faire")
+
+
+def todos_for(campaign) -> list[Todo]:
+    found = []
+    for provider in todos.values():
+        found.extend(t for t in provider(campaign) if t.count)
+    return found

@@ -35,8 +35,10 @@ def manager_only(view):
 @bp.get("/")
 @manager_only
 def home():
-    return render_template("campaigns/home.html", campaigns=services.list_campaigns(), phases=PHASES,
-                           phase_labels=PHASE_LABELS)
+    campaigns = services.list_campaigns()
+    todos = [(c, stages.todos_for(c)) for c in campaigns if c.phase != "closed"]
+    return render_template("campaigns/home.html", campaigns=campaigns, phases=PHASES, phase_labels=PHASE_LABELS,
+                           todos=[(c, items) for c, items in todos if items])
 
 
 def _campaign_data(form: CampaignForm) -> dict:

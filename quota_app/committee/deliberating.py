@@ -37,6 +37,7 @@ from ..documents.models import SealedDocument
 from ..errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from ..exports.registry import ExportKind
 from ..extensions import db
+from ..i18n import N_
 from ..spreadsheets.writer import write_table
 from ..timeutil import utcnow
 from .access import LOCKED, chair_membership, deliberation_of, files_in_charge, memberships
@@ -1151,7 +1152,7 @@ def campaign_ranking_rows(campaign):
         yield tuple(row)
 
 
-EXPORT = ExportKind("classement", "Classement des comités (délibérations validées)", "Classement des comités",
+EXPORT = ExportKind("classement", N_("Classement des comités (délibérations validées)"), "Classement des comités",
                     "Classement", campaign_ranking_columns, campaign_ranking_rows, "committee_rankings")
 
 

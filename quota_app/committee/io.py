@@ -41,6 +41,7 @@ from sqlalchemy.orm import selectinload
 from ..audit.services import record as audit
 from ..errors import NotAllowed
 from ..extensions import db
+from ..i18n import N_
 from ..imports.common import (
     ImportResult, column_positions, open_upload, record_if, row_error, settle_analysis,
 )
@@ -52,13 +53,14 @@ from ..spreadsheets.headers import find_header_row, match_columns
 from ..spreadsheets.spec import ColumnSpec, SheetSpec, validate_rows
 from ..spreadsheets.writer import build_template, safe_value
 from ..timeutil import utcnow
+from ..uploads_names import display_name
 from . import access, reviewing
 from .models import Committee, CommitteeMember, ReviewAssignment
 from .scoring import CriterionSpec, fr_number, parse_score, prefill_scores, validate_scores
 
 KIND = "score_sheet"
 SHEET_NAME = "Notes"
-LABEL = "Feuille de notes du comité"
+LABEL = N_("Feuille de notes du comité")
 STATE_LABELS = {"pending": "À noter", "draft": "Brouillon", "submitted": "Soumis"}
 NOT_YOURS = ("Ce code n'est pas celui d'un dossier qui vous est attribué pour cette campagne : vérifiez "
              "la colonne « Code du dossier » (ne la modifiez pas).")
@@ -225,8 +227,8 @@ def dry_run(actor, committee_id, data: bytes, filename: str) -> ImportResult:
         raise NotAllowed("Ce fichier est bien trop volumineux pour une feuille de notes : déposez la feuille "
                          "téléchargée depuis cette page.")
     stored = imports.store_upload(data)
-    return imports.run_import(KIND, member.committee.campaign, data, filename[:255], actor, commit=False,
-                              stored_name=stored)
+    return imports.run_import(KIND, member.committee.campaign, data, display_name(filename, "feuille.xlsx"), actor,
+                              commit=False, stored_name=stored)
 
 
 # --- the import ------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from ..audit.services import record as audit
 from ..campaigns.models import Criterion
 from ..errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from ..extensions import db
+from ..i18n import N_
 from ..permissions import is_own_assignment
 from ..reference.models import DocumentType
 from ..timeutil import utcnow
@@ -350,9 +351,9 @@ def _identity_lines(application: Application) -> list[tuple[str, str]]:
     born = " ".join(p for p in (_fr_date(application.birth_date),
                                 f"à {application.birth_place}" if application.birth_place else "") if p)
     region = application.region
-    return [("Nom", application.last_name or ""), ("Prénoms", application.first_names or ""),
-            ("Sexe", SEX_LABELS.get(application.sex, "") if application.sex else ""),
-            ("Né(e) le", born), ("Région", f"{region.code} – {region.name}" if region else "")]
+    return [(N_("Nom"), application.last_name or ""), (N_("Prénoms"), application.first_names or ""),
+            (N_("Sexe"), SEX_LABELS.get(application.sex, "") if application.sex else ""),
+            (N_("Né(e) le"), born), (N_("Région"), f"{region.code} – {region.name}" if region else "")]
 
 
 def _schooling_lines(application: Application) -> list[tuple[str, str]]:
@@ -362,8 +363,8 @@ def _schooling_lines(application: Application) -> list[tuple[str, str]]:
     average = ""
     if application.diploma_average is not None:
         average = f"{application.diploma_average}".replace(".", ",") + "/20"
-    return [("Diplôme", diploma), ("Année d'obtention", str(application.diploma_year or "")),
-            ("Moyenne", average), ("Établissement scolaire", application.school or "")]
+    return [(N_("Diplôme"), diploma), (N_("Année d'obtention"), str(application.diploma_year or "")),
+            (N_("Moyenne"), average), (N_("Établissement scolaire"), application.school or "")]
 
 
 def prefill_data(application: Application) -> dict:

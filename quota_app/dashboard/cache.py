@@ -24,7 +24,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
-MAX_ENTRIES = 16  # campaigns × databases kept per process; the oldest entry goes first
+# Entries kept per process, the oldest going first: per campaign and database, its figures and
+# its year's journey (funnel.py; the figures of a campaign read those of its kind's campaigns).
+MAX_ENTRIES = 32
 _SEEN = "quota_dashboard_data_version"
 _COMMITTED = "quota_dashboard_committed"
 
@@ -75,8 +77,9 @@ def change_marker(connection) -> tuple | None:
     return None
 
 
-def cached(session, campaign_id: int, compute):
-    """compute() for this campaign, or the value computed under the same marker."""
+def cached(session, campaign_id, compute):
+    """compute() for this campaign (an id, or a (what, id) key), or the value computed under
+    the same marker. A compute() may itself read through cached()."""
     connection = session.connection()
     marker = change_marker(connection)
     key = (connection.engine.url.render_as_string(hide_password=True), campaign_id)

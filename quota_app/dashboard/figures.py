@@ -1,11 +1,13 @@
 """A campaign's dashboard figures: the numbers and their charts, kept by the cache until the
-data changes, and their HTML rendered once per language."""
+data changes, and their HTML rendered once per language. The year's journey (funnel.py) is
+part of them: the selected campaign's and, year on year, those of the campaigns of its kind,
+each of which the cache also keeps on its own (switching campaign reuses them)."""
 from flask import render_template
 from flask_babel import get_locale
 from markupsafe import Markup
 
 from ..extensions import db
-from . import cache, charts, stats
+from . import cache, charts, funnel, numbers, rates, stats
 
 
 def dashboard_figures(campaign) -> dict:
@@ -27,7 +29,23 @@ def dashboard_figures(campaign) -> dict:
             "Places occupées par offre", [(f.offer_code, f.filled) for f in data["seat_fill"]],
             maximum=max([f.seats for f in data["seat_fill"]] + [1])),
         "reserved_chart": charts.progress_bar("Places réservées pourvues", reserved.placed, reserved.target),
+        "journey": journey_figures(campaign),
         "html": {},
+    }
+
+
+def journey_figures(campaign) -> dict:
+    """The journey of the campaign and of the campaigns of its kind, with its funnel chart."""
+    selected, years = funnel.journey(campaign)
+    stage_rates = selected.rates()
+    return {
+        "years": years,
+        "selected": selected,
+        "rates": stage_rates,
+        "chart": charts.funnel_chart(
+            "Parcours de l'année : dossiers à chaque étape",
+            [(r.label, r.count, numbers.percent(r.of_applied, "fr") if r.of_applied is not None else "")
+             for r in stage_rates]),
     }
 
 
@@ -37,6 +55,8 @@ def figures_html(figures: dict):
     if html is None:  # the same for every request under this marker: a race only renders twice
         html = render_template("dashboard/_figures.html", status_label=stats.status_label,
                                choice_titles=tuple(stats.CHOICE_TITLES.values()),
+                               stage_labels=rates.STAGE_LABELS, stages=rates.STAGES,
+                               fmt_number=numbers.number, fmt_percent=numbers.percent,
                                **{k: v for k, v in figures.items() if k != "html"})
         # The HTML of our own template, rendered (autoescaped) just above (bandit B704).
         figures["html"][locale] = html = Markup(html)  # nosec B704

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from ..applications.models import MAX_CHOICES, STATUS_LABELS, STATUSES, Application, ApplicationChoice
 from ..campaigns.models import Offer
 from ..extensions import db
+from ..i18n import N_
 from ..placement.models import AllocationRound, Placement
 from ..placement.seats import SEAT_HOLDING
 from ..reference.models import Establishment, Level, Programme, Region, Sector, Series
@@ -19,18 +20,18 @@ from ..reference.models import Establishment, Level, Programme, Region, Sector, 
 # The funnel, in the order of the life cycle.
 FUNNEL = tuple(STATUSES)
 FUNNEL_LABELS = {
-    "draft": "Brouillons", "submitted": "Soumis (à examiner)", "eligible": "Recevables",
-    "ineligible": "Non recevables", "evaluated": "Évalués", "placed": "Affectés",
-    "waiting_list": "Liste d'attente", "not_selected": "Non retenus", "accepted": "Acceptés",
-    "declined": "Désistés", "enrolled": "Inscrits", "withdrawn": "Retirés",
+    "draft": N_("Brouillons"), "submitted": N_("Soumis (à examiner)"), "eligible": N_("Recevables"),
+    "ineligible": N_("Non recevables"), "evaluated": N_("Évalués"), "placed": N_("Affectés"),
+    "waiting_list": N_("Liste d'attente"), "not_selected": N_("Non retenus"), "accepted": N_("Acceptés"),
+    "declined": N_("Désistés"), "enrolled": N_("Inscrits"), "withdrawn": N_("Retirés"),
 }
-UNKNOWN = "Non renseigné"
+UNKNOWN = N_("Non renseigné")
 # Sector, level and offer come from the ranked choices: an application counts once under each
 # value among its choices, whatever the rank, as the list's sector/level/offer filters find it.
 CHOICE_TITLES = {
-    "sector": "Par secteur (tous choix confondus)",
-    "level": "Par niveau (tous choix confondus)",
-    "offer": "Par offre (tous choix confondus)",
+    "sector": N_("Par secteur (tous choix confondus)"),
+    "level": N_("Par niveau (tous choix confondus)"),
+    "offer": N_("Par offre (tous choix confondus)"),
 }
 
 
@@ -89,15 +90,15 @@ def _breakdown(title: str, rows, labels: dict[str, str], order: list[str]) -> Br
 
 def by_sex(campaign_id: int, counts=None) -> Breakdown:
     counts = application_counts(campaign_id) if counts is None else counts
-    return _breakdown("Par sexe", [(sex, status, n) for status, sex, _r, n in counts],
-                      {"F": "Femmes", "M": "Hommes"}, ["F", "M"])
+    return _breakdown(N_("Par sexe"), [(sex, status, n) for status, sex, _r, n in counts],
+                      {"F": N_("Femmes"), "M": N_("Hommes")}, ["F", "M"])
 
 
 def by_region(campaign_id: int, counts=None) -> Breakdown:
     counts = application_counts(campaign_id) if counts is None else counts
     regions = db.session.execute(select(Region.id, Region.code, Region.name).order_by(Region.code)).all()
     codes = {rid: code for rid, code, _n in regions}
-    return _breakdown("Par région", [(codes.get(rid), status, n) for status, _s, rid, n in counts],
+    return _breakdown(N_("Par région"), [(codes.get(rid), status, n) for status, _s, rid, n in counts],
                       {code: f"{code} – {name}" for _i, code, name in regions}, [c for _i, c, _n in regions])
 
 
@@ -110,7 +111,7 @@ def by_series(campaign_id: int) -> Breakdown:
     ).all()
     series = db.session.execute(select(Series.id, Series.code, Series.name).order_by(Series.code)).all()
     codes = {sid: code for sid, code, _n in series}
-    return _breakdown("Par série du baccalauréat", [(codes[sid], status, n) for sid, status, n in rows],
+    return _breakdown(N_("Par série du baccalauréat"), [(codes[sid], status, n) for sid, status, n in rows],
                       {c: f"{c} – {n}" for _i, c, n in series}, [c for _i, c, _n in series])
 
 

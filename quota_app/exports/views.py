@@ -14,13 +14,20 @@ bp = Blueprint("exports", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+OTHER_WORKBOOKS = (
+    ("dashboard.journey_export", "Parcours de l'année, comparé aux années précédentes (statistiques)", ("manager",)),
+)
+
+
 @bp.get("/")
 @role_required("manager", "amci")
 def index():
     campaign = lookup("current_campaign")()
     kinds = [(kind.kind, kind.label) for kind in services.kinds_for(current_user.role)]
+    # Workbooks built elsewhere, listed here so that every download is found in one place.
+    others = [(endpoint, label) for endpoint, label, roles in OTHER_WORKBOOKS if current_user.role in roles]
     return render_template("exports/index.html", campaign=campaign,
-                           campaigns=lookup("campaigns")() if campaign else [], kinds=kinds)
+                           campaigns=lookup("campaigns")() if campaign else [], kinds=kinds, others=others)
 
 
 @bp.get("/<kind>.xlsx")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -18,6 +19,7 @@ from ..spreadsheets.headers import HeaderMatch, resolve_header
 from ..spreadsheets.reader import read_sheet, sheet_names
 from ..spreadsheets.safety import inspect_xlsx
 from ..timeutil import utcnow
+from ..uploads_names import display_name
 
 MAX_ERRORS_SHOWN = 500
 
@@ -98,6 +100,12 @@ def outcome(counts: dict | None, status: str) -> str:
     return f"Simulation : rien à enregistrer{tail}."
 
 
+def upload_expired(last_used_at: datetime | None, now: datetime, days: int) -> bool:
+    """An import's stored file is deleted `days` days after the last run that used it (its
+    upload, or its confirmation, which reads the same file). Pure."""
+    return last_used_at is not None and last_used_at <= now - timedelta(days=max(int(days), 0))
+
+
 def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -167,7 +175,7 @@ def record_run(result: ImportResult, campaign, actor, status: str, stored_name: 
         counts["corrected_rows"] = [c["row"] for c in result.corrections][:1000]
     run = ImportRun(
         kind=result.kind, campaign_id=campaign.id if campaign is not None else None,
-        filename=(result.filename or "fichier.xlsx")[:255], sha256=result.sha256,
+        filename=display_name(result.filename, "fichier.xlsx"), sha256=result.sha256,
         stored_name=stored_name, status=status, counts=counts,
         error_count=len(result.errors), job_id=job_id,
         created_by_id=getattr(actor, "id", actor) if actor is not None else None,

@@ -7,23 +7,58 @@ from __future__ import annotations
 import inspect
 import io
 import os
+import re
 import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
-from ..errors import NotFound
+from ..audit.services import record
+from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..gcpause import gc_paused
+from ..i18n import N_
 from ..permissions import IMPORT_KINDS_BY_ROLE
 from ..registry import lookup
 from ..spreadsheets.error_report import build_error_report
-from .common import ImportResult, outcome, written_count
+from ..uploads_names import display_name
+from ..timeutil import utcnow
+from .common import ImportResult, outcome, upload_expired, written_count
 from .models import ImportRun
 from .registry import ImportKind, import_kinds
 
 # Files bigger than this are analysed and imported by the background worker.
 DEFAULT_BACKGROUND_BYTES = 1024 * 1024
+DEFAULT_NAME = "fichier.xlsx"  # the name of an upload that came without one
+
+ALREADY_CONFIRMED = N_("Cet import a déjà été confirmé (la simulation a déjà été validée) : ses lignes sont "
+                       "enregistrées une seule fois ; rien n'a été modifié.")
+CONFIRMING = N_("Cet import est déjà en cours de confirmation en arrière-plan : suivez sa tâche ; "
+                "rien d'autre n'a été lancé.")
+CLASH = N_("Un autre import a modifié la campagne pendant celui-ci ; aucune donnée n'a été "
+           "enregistrée. Relancez l'analyse du fichier.")
+
+
+def _integrity_errors() -> tuple[type[BaseException], ...]:
+    """Uniqueness clashes as SQLAlchemy raises them and as the drivers raise them from the
+    bulk path (COPY on PostgreSQL, multi-row INSERT on SQLite: straight on the driver)."""
+    import sqlite3
+
+    from sqlalchemy.exc import IntegrityError
+
+    found: list[type[BaseException]] = [IntegrityError, sqlite3.IntegrityError]
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - SQLite only
+        pass
+    else:
+        found.append(psycopg.IntegrityError)
+    return tuple(found)
+
+
+INTEGRITY_ERRORS = _integrity_errors()
 
 
 def kinds_for(role: str | None) -> tuple[str, ...]:
@@ -60,14 +95,20 @@ def run_import(kind: str, campaign, data: bytes, filename: str, actor=None, comm
                progress=None, stored_name: str | None = None, job_id: int | None = None,
                record: bool = True, corrections=None) -> ImportResult:
     """Runs an importer. `corrections` ("all" or Excel row numbers: the conflicts whose file
-    values a manager chose to apply) goes to the kinds that have conflicts to correct."""
+    values a manager chose to apply) goes to the kinds that have conflicts to correct.
+    `filename` is the upload's name as sent: every importer sees (and records) its display_name."""
     importer = import_kind(kind).importer
+    filename = display_name(filename, DEFAULT_NAME)
     extra = {}
     if corrections is not None and "corrections" in inspect.signature(importer).parameters:
         extra["corrections"] = corrections
     with gc_paused():  # every import is bulk work: see gcpause
-        result = importer(campaign, data, filename, actor, commit=commit, progress=progress,
-                          stored_name=stored_name, job_id=job_id, record=record, **extra)
+        try:
+            result = importer(campaign, data, filename, actor, commit=commit, progress=progress,
+                              stored_name=stored_name, job_id=job_id, record=record, **extra)
+        except INTEGRITY_ERRORS as clash:
+            # The same rows written meanwhile (another import, a person): the caller rolls back.
+            raise Conflict(CLASH) from clash
     name_sheet(result)
     return result
 
@@ -105,11 +146,106 @@ def load_upload(stored_name: str | None) -> bytes:
         return fh.read()
 
 
+# The names store_upload gives (and only those are ever deleted from the folder).
+_STORED = re.compile(r"^[0-9a-f]{32}\.xlsx$")
+
+
+@dataclass
+class UploadPurge:
+    """What purge_old_uploads found: the files to delete (after the commit), the runs whose
+    file is gone, the files no run names (an upload whose run was never written)."""
+
+    names: list[str] = field(default_factory=list)
+    runs: int = 0
+    orphans: list[str] = field(default_factory=list)
+
+    @property
+    def files(self) -> int:
+        return len(self.names) + len(self.orphans)
+
+
+def purge_old_uploads(now: datetime | None = None, days: int | None = None, dry_run: bool = False) -> UploadPurge:
+    """The uploaded import files kept past IMPORT_FILE_RETENTION_DAYS (law 2013-015: the data
+    they hold has served): their runs stay, with their counts, and forget the file
+    (`stored_name` cleared), then one audit event says how many. Rejected files (a zip bomb, a
+    hostile workbook) go the same way. The caller commits, then delete_uploads(result) removes
+    the files: a failed commit leaves them in place, and a file left on disk is an orphan the
+    next purge deletes. `dry_run`: counts only, nothing written."""
+    now = now or utcnow()
+    days = current_app.config.get("IMPORT_FILE_RETENTION_DAYS", 30) if days is None else days
+    result = UploadPurge()
+    last_use = db.session.execute(select(ImportRun.stored_name, func.max(ImportRun.created_at))
+                                  .where(ImportRun.stored_name.is_not(None))
+                                  .group_by(ImportRun.stored_name)).all()
+    known = {name for name, _at in last_use}
+    result.names = sorted(name for name, at in last_use if upload_expired(at, now, days))
+    folder = _upload_dir()
+    cutoff = (now - timedelta(days=days)).timestamp()
+    for entry in os.scandir(folder):
+        if _STORED.match(entry.name) and entry.name not in known and entry.is_file() \
+                and entry.stat().st_mtime <= cutoff:
+            result.orphans.append(entry.name)
+    result.orphans.sort()
+    for start in range(0, len(result.names), 500):
+        part = result.names[start:start + 500]
+        result.runs += db.session.scalar(select(func.count(ImportRun.id)).where(ImportRun.stored_name.in_(part)))
+        if not dry_run:
+            db.session.execute(update(ImportRun).where(ImportRun.stored_name.in_(part))
+                               .values(stored_name=None).execution_options(synchronize_session=False))
+    if not dry_run and result.files:
+        record(None, "import.files.purge", object_type="import_runs",
+               after={"files": result.files, "runs": result.runs, "days": days},
+               reason=f"Fichiers importés conservés {days} jours (loi n°2013-015)")
+        db.session.flush()
+    return result
+
+
+def delete_uploads(result: UploadPurge) -> int:
+    """After the commit: removes the files purge_old_uploads released; returns how many went."""
+    folder = _upload_dir()
+    removed = 0
+    for name in (*result.names, *result.orphans):
+        if not _STORED.match(name):
+            continue
+        try:
+            os.remove(os.path.join(folder, name))
+            removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
+
+
 def get_run(run_id: int) -> ImportRun:
     run = db.session.get(ImportRun, run_id)
     if run is None or run.kind not in import_kinds:
         raise NotFound("Import introuvable.")
     return run
+
+
+def lock_run(run: ImportRun) -> None:
+    """Serialise the confirmations of one dry run, then read it again: its row FOR UPDATE on
+    PostgreSQL (a second confirmation waits until the first has committed or rolled back);
+    on SQLite the write lock taken now (BEGIN IMMEDIATE) unless this transaction already
+    writes. Call it before deciding anything from the run (confirmable, confirmation_job)."""
+    db.session.flush()
+    if db.engine.dialect.name == "sqlite":
+        driver = db.session.connection().connection.driver_connection
+        if not driver.in_transaction:
+            driver.execute("BEGIN IMMEDIATE")
+    else:
+        db.session.execute(select(ImportRun.id).where(ImportRun.id == run.id).with_for_update())
+    db.session.refresh(run)
+
+
+def confirmation_job(run: ImportRun):
+    """The background job queued or running to confirm this dry run, if any."""
+    from ..jobs.models import Job
+
+    jobs = db.session.scalars(select(Job).where(
+        Job.kind == f"import.{run.kind}", Job.status.in_(("queued", "running")))
+        .execution_options(populate_existing=True)).all()
+    return next((job for job in jobs if (job.params or {}).get("dry_run_id") == run.id
+                 and (job.params or {}).get("commit")), None)
 
 
 def already_confirmed(run: ImportRun) -> bool:
@@ -186,4 +322,4 @@ def run_outcome(run: ImportRun) -> str:
 
 __all__ = ["import_kind", "label", "kinds_for", "run_import", "store_upload", "load_upload",
            "get_run", "analyse_run", "template_bytes", "error_report_bytes", "summary", "campaign_by_code",
-           "written", "run_outcome"]
+           "written", "run_outcome", "purge_old_uploads", "delete_uploads"]

@@ -17,6 +17,7 @@ from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..permissions import HOME_ENDPOINTS, may_see_import_run, role_required
 from ..registry import lookup
+from ..uploads_names import display_name
 from ..viewhelpers import acting_user
 from . import services, tasks
 from .common import MAX_ERRORS_SHOWN, written_count
@@ -76,7 +77,7 @@ def home():
             flash(_("Choisissez un fichier Excel (.xlsx) à importer."), "error")
         else:
             data = upload.read()
-            filename = upload.filename[:255]
+            filename = display_name(upload.filename, services.DEFAULT_NAME)
             stored = services.store_upload(data)
             actor = acting_user()
             if services.is_big(data):
@@ -98,7 +99,11 @@ def home():
 @bp.get("/<int:run_id>")
 @role_required(*RUN_ROLES)
 def run(run_id: int):
-    run = _run_or_404(run_id)
+    return _render_run(_run_or_404(run_id))
+
+
+def _render_run(run: ImportRun, status: int = 200):
+    """The run's page (a refused confirmation shows it again, in 409, with its message)."""
     campaign = services.campaign(run.campaign_id)
     result = None
     if run.status in ("dry_run", "rejected") and run.stored_name:
@@ -110,7 +115,7 @@ def run(run_id: int):
     return render_template("imports/run.html", run=run, campaign=campaign, result=result, confirmed=confirmed,
                            kind_label=services.label(run.kind), max_errors=MAX_ERRORS_SHOWN,
                            outcome=services.run_outcome(run), written=written_count(run.counts),
-                           home_url=_home_url(), home_label=_home_label())
+                           home_url=_home_url(), home_label=_home_label()), status
 
 
 def _corrections():
@@ -125,9 +130,18 @@ def _corrections():
 @role_required(*RUN_ROLES)
 def confirm(run_id: int):
     run = _run_or_404(run_id)
-    if run.status != "dry_run" or services.already_confirmed(run):
+    # Two clicks, two tabs, two managers: the run's row is locked, then everything is decided
+    # from what the database holds once the other confirmation has committed (one import).
+    services.lock_run(run)
+    if run.status != "dry_run":
         flash(_("Cette simulation a déjà été validée ou refusée : déposez le fichier de nouveau."), "error")
         return redirect(url_for("imports.run", run_id=run.id))
+    refusal = (services.ALREADY_CONFIRMED if services.already_confirmed(run)
+               else services.CONFIRMING if services.confirmation_job(run) is not None else None)
+    if refusal:
+        db.session.rollback()  # releases the lock; nothing was written
+        flash(_(refusal), "error")
+        return _render_run(run, 409)
     campaign = services.campaign(run.campaign_id)
     try:
         data = services.load_upload(run.stored_name)
@@ -160,11 +174,10 @@ def confirm(run_id: int):
                     "Vérifiez cette nouvelle analyse puis validez de nouveau."), "error")
             return redirect(url_for("imports.run", run_id=fresh.run.id))
         db.session.commit()
-    except (IntegrityError, Conflict):
+    except (IntegrityError, Conflict) as clash:
         db.session.rollback()  # the same rows written meanwhile by another import or a person
-        flash(_("Un autre import a modifié la campagne pendant celui-ci ; aucune donnée n'a été "
-                "enregistrée. Relancez l'analyse du fichier."), "error")
-        return redirect(url_for("imports.run", run_id=run.id))
+        flash(_(clash.message if isinstance(clash, Conflict) else services.CLASH), "error")
+        return _render_run(run, 409)
     if result.committed and services.written(result):
         flash(services.summary(result), "success")
     elif result.committed:

@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import NotAllowed, NotFound
 from ..extensions import db
+from ..i18n import N_
 from ..permissions import can_view_job
 from ..timeutil import utcnow
 from .models import Job
@@ -28,7 +29,7 @@ from .models import Job
 KIND_LABELS: dict[str, str] = {}
 # kind -> job -> the page to go on to once the job is done (or None)
 _NEXT_URLS: dict[str, Callable[[Job], str | None]] = {}
-STATUS_LABELS = {"queued": "En attente", "running": "En cours", "done": "Terminée", "failed": "Échec"}
+STATUS_LABELS = {"queued": N_("En attente"), "running": N_("En cours"), "done": N_("Terminée"), "failed": N_("Échec")}
 
 
 def register_kind(kind: str, label: str, next_url: Callable[[Job], str | None] | None = None) -> None:

@@ -389,10 +389,23 @@ def record_delivery_report(report: gateway.Report) -> OutboxMessage | None:
 
 # --- the outbox page, and what was sent for one file ---------------------------------------------
 
-def outbox_statement(q: str = ""):
+def staff_message(message: OutboxMessage) -> bool:
+    """Whether the message went to a staff account (what an administrator may read)."""
+    from ..registry import lookup
+    if message.user_id is None or message.application_id is not None:
+        return False
+    return db.session.scalar(lookup("staff_user_ids")(message.user_id)) is not None
+
+
+def outbox_statement(q: str = "", staff_only: bool = False):
     """The outbox, newest first; `q` filters on the recipient's address or number (any case;
-    a phone number in any usual shape)."""
+    a phone number in any usual shape). `staff_only`: only the messages to staff accounts (the
+    administrators' view: no applicant's address, number or message)."""
     stmt = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    if staff_only:
+        from ..registry import lookup
+        stmt = stmt.where(OutboxMessage.user_id.in_(lookup("staff_user_ids")()),
+                          OutboxMessage.application_id.is_(None))
     if q:
         escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions = [func.lower(OutboxMessage.to_email).like(f"%{escaped}%", escape="\\"),

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from ..extensions import csrf, db
 from ..permissions import role_required
-from ..viewhelpers import page_number
+from ..viewhelpers import acting_user, page_number
 from . import gateway, services
 from .models import OutboxMessage
 
@@ -17,7 +17,8 @@ bp = Blueprint("notifications", __name__)
 @role_required("manager", "admin")
 def outbox():
     q = (request.args.get("q") or "").strip()[:254]
-    page = db.paginate(services.outbox_statement(q), page=page_number(request.args.get("page")),
+    staff_only = acting_user().role == "admin"  # administrators see no applicant's messages
+    page = db.paginate(services.outbox_statement(q, staff_only), page=page_number(request.args.get("page")),
                        per_page=current_app.config.get("PAGE_SIZE", 50), max_per_page=50, error_out=False)
     return render_template("notifications/outbox.html", page=page, q=q)
 
@@ -26,7 +27,7 @@ def outbox():
 @role_required("manager", "admin")
 def detail(message_id: int):
     message = db.session.get(OutboxMessage, message_id)
-    if message is None:
+    if message is None or (acting_user().role == "admin" and not services.staff_message(message)):
         abort(404)
     return render_template("notifications/detail.html", message=message,
                            body=services.redact(message.body))

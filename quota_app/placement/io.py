@@ -15,6 +15,7 @@ from ..applications.models import SEX_LABELS, Application
 from ..campaigns.models import Offer
 from ..exports.registry import ExportKind
 from ..extensions import db
+from ..i18n import N_
 from ..reference.models import Establishment, Programme, Region
 from .models import AllocationRound, Placement, WaitingListEntry
 from .labels import LEFT_REASON_LABELS, SEAT_KIND_LABELS, STATUS_LABELS
@@ -90,7 +91,7 @@ def waiting_list_rows(campaign):
                None if active else left_at)
 
 
-MAIN_EXPORT = ExportKind("affectation", "Liste principale d'affectation", "Liste principale d'affectation",
+MAIN_EXPORT = ExportKind("affectation", N_("Liste principale d'affectation"), "Liste principale d'affectation",
                          "Affectation", lambda campaign: MAIN_COLUMNS, main_list_rows, "placements")
-WAITING_EXPORT = ExportKind("listes-attente", "Listes d'attente", "Listes d'attente", "Listes d'attente",
+WAITING_EXPORT = ExportKind("listes-attente", N_("Listes d'attente"), "Listes d'attente", "Listes d'attente",
                             lambda campaign: WAITING_COLUMNS, waiting_list_rows, "waiting_lists")

@@ -16,6 +16,7 @@ from werkzeug.routing import BuildError
 from ..campaigns import services as campaign_services
 from ..campaigns.services import get_campaign
 from ..errors import Conflict, ValidationFailed
+from ..i18n import N_
 from ..notifications.services import messages_for_application
 from ..permissions import role_required
 from ..registry import lookup
@@ -93,7 +94,7 @@ def index():
     return _overview_page(campaign, campaigns)
 
 
-CAMPAIGN_CHANGED = "La campagne a été modifiée entre-temps. Relisez la page et recommencez."
+CAMPAIGN_CHANGED = N_("La campagne a été modifiée entre-temps. Relisez la page et recommencez.")
 
 
 def _same_version(obj, version, message: str) -> None:

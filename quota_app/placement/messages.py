@@ -24,7 +24,7 @@ def _account(application) -> tuple[int | None, str | None, str | None, str | Non
     return tuple(found) if found else (None, None, None, None)
 
 
-def _offer_text(offer, offer_id: int | None = None) -> str:
+def offer_text(offer, offer_id: int | None = None) -> str:
     """« Filière (niveau) — établissement, ville », in one query (a cascade writes it for
     each seat it offers; four lazy loads cost as much as the rest of the message)."""
     from sqlalchemy import select
@@ -41,7 +41,7 @@ def _offer_text(offer, offer_id: int | None = None) -> str:
     return f"{title} ({level}) — {name}, {city}"
 
 
-def _send(application, subject: str, lines: list[str], sms_text: str):
+def send_to_applicant(application, subject: str, lines: list[str], sms_text: str):
     user_id, email, phone, prefers = _account(application)
     contact = Contact(email=application.email or email, phone=phone or application.phone,
                       prefers=prefers or "both", user_id=user_id)
@@ -61,9 +61,9 @@ def notify_offer(application, placement, waiting_list: bool = False) -> None:
            "refuser cette place.")
     first = ("Une place s'est libérée et vous êtes le premier candidat en liste d'attente : "
              if waiting_list else "À l'issue de la sélection, ")
-    offer = _offer_text(None, placement.offer_id)
+    offer = offer_text(None, placement.offer_id)
     freed = "une place s'est libérée pour vous" if waiting_list else "une place vous est proposée"
-    _send(application, f"Dossier {application.reference} : une place vous est proposée", [
+    send_to_applicant(application, f"Dossier {application.reference} : une place vous est proposée", [
         f"{first}une place vous est proposée en {offer} (votre choix n° {placement.choice_rank}).",
         f"Vous devez répondre avant le {_when(placement.deadline)}. Sans réponse à cette date, la place "
         "est considérée comme refusée et proposée au candidat suivant.",
@@ -75,7 +75,7 @@ def notify_offer(application, placement, waiting_list: bool = False) -> None:
 def notify_waiting(application, positions: list[tuple[str, int]]) -> None:
     """Not placed (yet): the position on each waiting list."""
     lines = [f"- {label} : {position}e sur la liste d'attente" for label, position in positions]
-    _send(application, f"Dossier {application.reference} : vous êtes en liste d'attente", [
+    send_to_applicant(application, f"Dossier {application.reference} : vous êtes en liste d'attente", [
         "À l'issue de la sélection, aucune place ne vous est proposée pour le moment. Vous êtes inscrit "
         "sur la liste d'attente de vos choix :",
         *lines,
@@ -90,7 +90,7 @@ def notify_waiting_also(application, positions: list[tuple[str, int]]) -> None:
     if not positions:
         return
     lines = [f"- {label} : {position}e sur la liste d'attente" for label, position in positions]
-    _send(application, f"Dossier {application.reference} : vos listes d'attente", [
+    send_to_applicant(application, f"Dossier {application.reference} : vos listes d'attente", [
         "Vous êtes aussi inscrit sur la liste d'attente de choix que vous avez mieux classés :",
         *lines,
         "En acceptant la place proposée, vous pourrez choisir de rester sur ces listes d'attente.",
@@ -101,7 +101,7 @@ def notify_not_selected(application, explanations: list[str]) -> None:
     """Not retained: why, choice by choice."""
     lines = [f"- {text}" for text in explanations] or [
         "- Aucun de vos choix ne correspond à votre profil (niveau, diplôme, série ou âge)."]
-    _send(application, f"Dossier {application.reference} : résultat de la sélection", [
+    send_to_applicant(application, f"Dossier {application.reference} : résultat de la sélection", [
         "À l'issue de la sélection, nous ne pouvons pas vous proposer de place. Pour chacun de vos choix :",
         *lines,
         "Le détail figure dans votre espace candidat.",
@@ -109,25 +109,25 @@ def notify_not_selected(application, explanations: list[str]) -> None:
 
 
 def notify_expired(application, placement) -> None:
-    _send(application, f"Dossier {application.reference} : la place proposée a expiré", [
+    send_to_applicant(application, f"Dossier {application.reference} : la place proposée a expiré", [
         f"Vous n'avez pas répondu avant le {_when(placement.deadline)} à la place proposée en "
-        f"{_offer_text(None, placement.offer_id)}.",
+        f"{offer_text(None, placement.offer_id)}.",
         "Comme prévu par le règlement, le silence vaut refus : la place a été proposée au candidat suivant "
         "et vous ne figurez plus sur les listes d'attente.",
     ], f"Quota DNFP : sans réponse avant le {_short(placement.deadline)}, la place proposée est perdue.")
 
 
 def notify_extended(application, placement) -> None:
-    _send(application, f"Dossier {application.reference} : délai de réponse prolongé", [
-        f"Le délai pour répondre à la place proposée en {_offer_text(None, placement.offer_id)} est prolongé "
+    send_to_applicant(application, f"Dossier {application.reference} : délai de réponse prolongé", [
+        f"Le délai pour répondre à la place proposée en {offer_text(None, placement.offer_id)} est prolongé "
         f"jusqu'au {_when(placement.deadline)}.",
     ], f"Quota DNFP : délai de réponse prolongé jusqu'au {_short(placement.deadline)}.")
 
 
 def notify_reminder(application, placement):
     """24 hours before the deadline, an offer still unanswered."""
-    return _send(application, f"Dossier {application.reference} : répondez avant le {_when(placement.deadline)}", [
-        f"La place proposée en {_offer_text(None, placement.offer_id)} attend toujours votre réponse.",
+    return send_to_applicant(application, f"Dossier {application.reference} : répondez avant le {_when(placement.deadline)}", [
+        f"La place proposée en {offer_text(None, placement.offer_id)} attend toujours votre réponse.",
         f"Sans réponse avant le {_when(placement.deadline)}, elle sera considérée comme refusée et proposée au "
         "candidat suivant.",
         "Connectez-vous à votre espace candidat, rubrique « Mon affectation », pour accepter ou refuser.",

@@ -12,7 +12,8 @@ from ..extensions import db
 from ..modelutil import one_of
 from ..timeutil import utcnow
 
-PLACEMENT_STATUSES = ("offered", "accepted", "declined", "expired", "superseded", "withdrawn")
+PLACEMENT_STATUSES = ("offered", "accepted", "declined", "expired", "superseded", "withdrawn", "refused",
+                      "reoriented")
 _LIVE = "status IN ('offered', 'accepted')"
 PLACEMENT_STATUS_LABELS = {
     "offered": "Proposée, en attente de votre réponse",
@@ -21,6 +22,8 @@ PLACEMENT_STATUS_LABELS = {
     "expired": "Expirée (pas de réponse avant la date limite)",
     "superseded": "Remplacée par une meilleure affectation",
     "withdrawn": "Libérée (dossier retiré)",
+    "refused": "Libérée (refus de la commission mixte, visa refusé ou départ annulé)",
+    "reoriented": "Remplacée par une réorientation de la commission mixte",
 }
 
 

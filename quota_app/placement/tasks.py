@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import current_app
 from huey import crontab
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..applications.models import Application
 from ..extensions import db
+from ..jobs.aftercommit import after_commit
 from ..jobs.queue import task
 from ..timeutil import utcnow
 from . import messages
@@ -70,32 +71,10 @@ def notify_round(round_id: int) -> None:
         send_round_messages(round_id)
 
 
-_TO_NOTIFY = "placement.rounds_to_notify"
-
-
 def after_publication(round_id: int) -> None:
     """Called by the publication: the round's messages are queued once its transaction commits
     (whichever page moved the campaign), never for a transaction that rolls back."""
-    db.session.info.setdefault(_TO_NOTIFY, []).append(round_id)
-
-
-def _after_commit(session) -> None:
-    if session.in_nested_transaction():
-        return
-    for round_id in session.info.pop(_TO_NOTIFY, []):
-        notify_round(round_id)
-
-
-def _after_end(session, transaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_TO_NOTIFY, None)
-
-
-def init_round_messages() -> None:
-    """create_app (features.py): listen for the commits that published a round."""
-    for name, listener in (("after_commit", _after_commit), ("after_transaction_end", _after_end)):
-        if not event.contains(db.session, name, listener):
-            event.listen(db.session, name, listener)
+    after_commit(notify_round, round_id)
 
 
 @task(periodic=crontab(minute="*/10"))

@@ -106,6 +106,22 @@ class Region(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
 
+class MalianEstablishment(db.Model):
+    """A Malian training establishment whose trainers and managers may apply to a
+    capacity-building campaign (the employer); editable by managers."""
+
+    __tablename__ = "malian_establishments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    city: Mapped[str] = mapped_column(String(80), nullable=False, default="")
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    region = relationship("Region")
+
+
 class DocumentType(db.Model):
     """A kind of pièce justificative (photo, birth certificate, diploma...)."""
 

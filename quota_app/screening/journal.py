@@ -3,15 +3,21 @@ its managers meet in the journal — a file's reference and name instead of « a
 status's label, a reason code's French label, a region's name. Each describer is called once per
 page with every id or value of that page: one query per kind, never one per row.
 
+What the journal may show of a candidate's objects (`object_access`): their reference without a
+name (an administrator's view, a draft never submitted), that they are a candidate's, and the
+file page's audited action that shows a file's identity numbers in full (the journal shows
+them masked).
+
 Objects of the stages above screening (committees, placements...) keep the journal's generic
 « Comité n° 3 » until those stages lend theirs the same way.
 """
 from __future__ import annotations
 
+from flask import url_for
 from sqlalchemy import select
 
 from ..applications.models import SEX_LABELS, STATUS_LABELS, Application, ApplicationDocument
-from ..audit.labels import object_describers, value_describers
+from ..audit.labels import ObjectAccess, object_access, object_describers, value_describers
 from ..auth.models import User
 from ..campaigns.models import Campaign, Offer
 from ..extensions import db
@@ -87,6 +93,48 @@ OBJECTS = {
 }
 
 
+# --- what may be shown --------------------------------------------------------------------
+
+def _draft(status, submitted_at) -> bool:
+    return status == "draft" and submitted_at is None  # as services.never_submitted
+
+
+def applications_access(ids) -> dict[str, ObjectAccess]:
+    rows = db.session.execute(select(Application.id, Application.reference, Application.status,
+                                     Application.submitted_at).where(Application.id.in_(_int_ids(ids))))
+    found = {}
+    for i, ref, status, submitted_at in rows:
+        hidden = _draft(status, submitted_at)
+        found[str(i)] = ObjectAccess(
+            reference=f"n° {i} (brouillon)" if hidden or not ref else ref, about_applicant=True, hidden=hidden,
+            reveal_url=None if hidden else url_for("screening.show_identity", application_id=i))
+    return found
+
+
+def application_documents_access(ids) -> dict[str, ObjectAccess]:
+    rows = db.session.execute(
+        select(ApplicationDocument.id, Application.id, Application.reference, Application.status,
+               Application.submitted_at)
+        .join(Application, Application.id == ApplicationDocument.application_id)
+        .where(ApplicationDocument.id.in_(_int_ids(ids))))
+    found = {}
+    for i, app_id, ref, status, submitted_at in rows:
+        hidden = _draft(status, submitted_at)
+        file = f"n° {app_id} (brouillon)" if hidden or not ref else ref
+        found[str(i)] = ObjectAccess(reference=f"n° {i} du dossier {file}", about_applicant=True, hidden=hidden)
+    return found
+
+
+def users_access(ids) -> dict[str, ObjectAccess]:
+    """Candidates' accounts only: a staff account is named as the describer says."""
+    rows = db.session.execute(select(User.id).where(User.id.in_(_int_ids(ids)), User.role == "applicant"))
+    return {str(i): ObjectAccess(reference=f"n° {i} (compte d'un candidat)", about_applicant=True) for (i,) in rows}
+
+
+ACCESS = {"applications": applications_access, "application_documents": application_documents_access,
+          "users": users_access}
+
+
 # --- values -------------------------------------------------------------------------------
 
 def statuses(values) -> dict:
@@ -138,3 +186,5 @@ def register() -> None:
         object_describers.register(kind, describe)
     for key, describe in VALUES.items():
         value_describers.register(key, describe)
+    for kind, lend in ACCESS.items():
+        object_access.register(kind, lend)

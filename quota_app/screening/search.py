@@ -16,17 +16,18 @@ from ..identity import normalise_nina, normalise_phone
 from ..applications.models import STATUSES, Application, ApplicationChoice, search_key
 from ..campaigns.models import Offer
 from ..extensions import db
+from ..i18n import N_
 from ..reference.models import Diploma, Establishment, Level, Programme, Region, Sector, Series
 from ..viewhelpers import page_number
 
 PER_PAGE = 50
 
 SORTS = {
-    "name": "Nom",
-    "reference": "Référence",
-    "submitted": "Date de dépôt (récentes d'abord)",
-    "average": "Moyenne au diplôme (meilleures d'abord)",
-    "age": "Âge (plus jeunes d'abord)",
+    "name": N_("Nom"),
+    "reference": N_("Référence"),
+    "submitted": N_("Date de dépôt (récentes d'abord)"),
+    "average": N_("Moyenne au diplôme (meilleures d'abord)"),
+    "age": N_("Âge (plus jeunes d'abord)"),
 }
 
 # Age bands at the campaign's reference date: code -> (min_age, max_age), either may be None.
@@ -39,8 +40,8 @@ AGE_BANDS = {
     "31+": (31, None),
 }
 AGE_BAND_LABELS = {
-    "-18": "Moins de 18 ans", "18-20": "18 à 20 ans", "21-23": "21 à 23 ans",
-    "24-25": "24 à 25 ans", "26-30": "26 à 30 ans", "31+": "31 ans et plus",
+    "-18": N_("Moins de 18 ans"), "18-20": N_("18 à 20 ans"), "21-23": N_("21 à 23 ans"),
+    "24-25": N_("24 à 25 ans"), "26-30": N_("26 à 30 ans"), "31+": N_("31 ans et plus"),
 }
 
 FILTER_KEYS = ("q", "status", "sector", "level", "offer", "region", "sex", "age", "diploma", "sort")
@@ -85,7 +86,7 @@ _REFERENCE_NUMBER = re.compile(r"^\d{1,6}$")                         # 123, 0001
 _PASSPORT = re.compile(r"^[A-Z0-9]{6,12}$")                          # identity.normalise_passport's shape
 
 
-def _starts_with(column, prefix: str):
+def starts_with(column, prefix: str):
     """column starts with prefix, as an index range: [prefix, prefix with its last character + 1).
 
     Exact because search_name is compared in code-point order (binary on SQLite, COLLATE "C" on
@@ -152,7 +153,7 @@ def text_search(q: str, campaign):
     prefixes = name_prefixes(q)
     if any(c.isdigit() for c in q):  # an identifier, most likely: the name only as typed
         prefixes = prefixes[:1]
-    names = [and_(Application.campaign_id == campaign.id, _starts_with(Application.search_name, p))
+    names = [and_(Application.campaign_id == campaign.id, starts_with(Application.search_name, p))
              for p in prefixes]
     branches = names + identifier_conditions(q, campaign)
     if not branches:  # only punctuation: nothing can match
@@ -202,7 +203,10 @@ def age_condition(band: str, reference_date: date):
 def conditions_for(campaign, filters: dict) -> list:
     """The filters' conditions (the text search is _restrict's, it may add a FROM)."""
     f = clean_filters(filters)
-    where = [Application.campaign_id == campaign.id]
+    # Never a draft (need to know: the applicant has not submitted it). No move of the status
+    # table leads back to « draft », so this is « never submitted », and it stays in the
+    # filters index (campaign_id, status, ...): the count is still read from the index alone.
+    where = [Application.campaign_id == campaign.id, Application.status != "draft"]
     if f.get("status") in STATUSES:
         where.append(Application.status == f["status"])
     if f.get("sex") in ("M", "F"):

@@ -12,11 +12,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..applications import eligibility, warnings
 from ..applications.contact import applicant_contact
+from ..campaigns.kinds import kind_of
 from ..applications.models import STATUS_LABELS, Applicant, Application, ApplicationChoice, ApplicationDocument
+from ..audit.models import AuditEvent
 from ..audit.services import record
 from ..campaigns.models import Campaign, CampaignDocument, Offer
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..extensions import db
+from ..i18n import N_
 from ..notifications.services import channels_for, notify
 from ..reference.models import DocumentType, IneligibilityReason, Level, Programme
 from ..timeutil import utcnow
@@ -24,7 +27,7 @@ from . import search
 from .models import PaperDocument
 from .wording import staff_message
 
-DECISIONS = {"eligible": "Recevable", "ineligible": "Non recevable"}
+DECISIONS = {"eligible": N_("Recevable"), "ineligible": N_("Non recevable")}
 REASON_REQUIRED = "Choisissez le motif de non-recevabilité."
 COMMENT_REQUIRED = "Expliquez le motif au candidat dans le commentaire."
 NOT_PENDING = "Ce dossier n'est plus en attente d'examen (statut : {status})."
@@ -67,6 +70,8 @@ def check_context(campaign: Campaign) -> CheckContext:
         allowed_series=frozenset(s.code for s in campaign.allowed_series),
         required_documents={d.document_type.code: d.document_type.name
                             for d in campaign.required_documents if d.required},
+        rules=frozenset(kind_of(campaign).rules), min_experience_years=campaign.min_experience_years,
+        level_age_defaults=kind_of(campaign).level_age_defaults,
     )
     level_facts = {
         level.code: eligibility.LevelFacts(
@@ -84,6 +89,7 @@ def check_loads() -> tuple:
     return (
         joinedload(Application.diploma),
         joinedload(Application.series),
+        joinedload(Application.employer),
         selectinload(Application.choices).joinedload(ApplicationChoice.offer).joinedload(Offer.programme)
         .joinedload(Programme.level),
         selectinload(Application.choices).joinedload(ApplicationChoice.offer).joinedload(Offer.establishment),
@@ -122,6 +128,9 @@ def automatic_checks(application: Application, context: CheckContext,
         series_code=application.series.code if application.series else None,
         documents=frozenset(d.document_type.code for d in application.documents) | paper,
         passport_declared=bool(application.passport_number),
+        employer_name=application.employer.name if application.employer else None,
+        employer_listed=application.employer.active if application.employer else None,
+        years_experience=application.years_experience,
     )
     choices = [
         eligibility.ChoiceFacts(
@@ -182,14 +191,22 @@ def queue_statement(campaign: Campaign):
     )
 
 
+def never_submitted(application: Application) -> bool:
+    """A draft its applicant never submitted: not the managers' to read (need to know). Paper
+    files typed by staff arrive « submitted » and are not drafts."""
+    return application.status == "draft" and application.submitted_at is None
+
+
 def load_application(application_id: int, campaign_id: int | None = None) -> Application:
+    """A file a manager may open: any but a draft never submitted, which is « introuvable »."""
     application = db.session.execute(
         select(Application).where(Application.id == application_id).options(
             *check_loads(), joinedload(Application.region), joinedload(Application.campaign),
             joinedload(Application.applicant).joinedload(Applicant.user),
         )
     ).scalar_one_or_none()
-    if application is None or (campaign_id is not None and application.campaign_id != campaign_id):
+    if application is None or (campaign_id is not None and application.campaign_id != campaign_id) \
+            or never_submitted(application):
         raise NotFound("Dossier introuvable.")
     return application
 
@@ -405,15 +422,22 @@ def next_in_queue(application: Application) -> int | None:
 
 # --- identity and documents -----------------------------------------------------------------
 
-def record_identity_view(application: Application, actor, ip: str | None = None) -> None:
-    """A manager displayed the full NINA and passport number: logged."""
+def record_identity_view(application: Application, actor, ip: str | None = None,
+                         from_event: int | None = None) -> None:
+    """A manager displayed the full NINA and passport number: logged. `from_event`: the journal's
+    event whose masked numbers led there (kept when it is one of this file's)."""
+    event = db.session.get(AuditEvent, from_event) if from_event else None
+    if event is not None and (event.object_type, event.object_id) == ("applications", str(application.id)):
+        record(actor, "application.identity_view", application, after={"audit_event_id": event.id},
+               reason="Affichage du NINA et du passeport complets depuis le journal d'audit", ip_address=ip)
+        return
     record(actor, "application.identity_view", application, reason="Affichage du NINA et du passeport complets",
            ip_address=ip)
 
 
 def document_for(application_id: int, document_id: int) -> ApplicationDocument:
     document = db.session.get(ApplicationDocument, document_id)
-    if document is None or document.application_id != application_id:
+    if document is None or document.application_id != application_id or never_submitted(document.application):
         raise NotFound("Pièce introuvable.")
     return document
 

@@ -16,6 +16,7 @@ from ..campaigns.selection import campaigns_list, current_campaign
 from ..errors import ValidationFailed
 from ..notifications.services import messages_for_application
 from ..permissions import role_required
+from ..registry import lookup
 from ..security import frameable
 from ..timeutil import age_on, utcnow
 from ..viewhelpers import act, acting_user, page_of, private_file
@@ -35,7 +36,8 @@ def _labels(locale: str) -> dict:
     call per row and per option was most of the page's time at 100,000 files."""
     return {
         "status": {s: _(STATUS_LABELS[s]) for s in STATUSES},
-        "statuses": tuple((s, _(STATUS_LABELS[s])) for s in STATUSES),
+        # Never « draft »: a draft never submitted is not the managers' (search.conditions_for).
+        "statuses": tuple((s, _(STATUS_LABELS[s])) for s in STATUSES if s != "draft"),
         "sexes": tuple((k, _(v)) for k, v in SEX_LABELS.items()),
         "age_bands": tuple((k, _(v)) for k, v in search.AGE_BAND_LABELS.items()),
         "sorts": tuple((k, _(v)) for k, v in search.SORTS.items()),
@@ -121,6 +123,7 @@ def _render_file(application: Application, *, show_identity: bool = False, form:
         messages=messages_for_application(application.id),
         next_id=services.next_in_queue(application) if application.status == "submitted" else None,
         age=age_on(application.birth_date, application.campaign.reference_date) if application.birth_date else None,
+        earlier=lookup("earlier_scholar")(application.id),
     ), status
 
 
@@ -140,7 +143,9 @@ def show_identity(application_id: int):
     application = _load(application_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if not act(lambda: services.record_identity_view(application, acting_user(), ip=_ip())):
+    # From the journal (audit/index.html), the event whose masked numbers led here is kept.
+    from_event = request.form.get("evenement", type=int)
+    if not act(lambda: services.record_identity_view(application, acting_user(), ip=_ip(), from_event=from_event)):
         return _to_file(application_id)  # shown only once the display is in the journal
     return _render_file(application, show_identity=True)
 
@@ -148,6 +153,8 @@ def show_identity(application_id: int):
 @bp.get("/<int:application_id>/pieces/<int:document_id>")
 @role_required("manager", "amci")
 def document(application_id: int, document_id: int):
+    if acting_user().role == "amci" and not lookup("is_nominated")(application_id):
+        abort(404)  # the AMCI reads the files of nominated candidates only
     doc = services.document_for(application_id, document_id)
     path = storage.existing(current_app.config["UPLOAD_DIR"], doc.stored_name)
     if path is None:

@@ -1,4 +1,5 @@
-"""`flask seed-demo`: thin wrapper around seed/demo.py and seed/applicants.py; commits once."""
+"""`flask seed-demo`: thin wrapper around seed/demo.py, seed/year.py and seed/applicants.py;
+commits once (the demo itself, then the fake applicants when asked for)."""
 import click
 from flask.cli import with_appcontext
 
@@ -8,20 +9,34 @@ from flask.cli import with_appcontext
               help="Nombre de candidats fictifs voulus dans la campagne de démonstration "
                    "(les N premiers de la graine : ceux déjà présents sont conservés).")
 @click.option("--seed", "seed_value", type=int, default=1, help="Graine du générateur aléatoire.")
+@click.option("--annee/--sans-annee", "whole_year", default=True,
+              help="Avec l'année entière (par défaut) : la campagne de l'an passé menée jusqu'au bout et "
+                   "celles de cette année à chaque étape, pour que chaque compte ait du travail. "
+                   "--sans-annee : la seule campagne ouverte.")
 @with_appcontext
-def seed_demo(applicants, seed_value):
-    """Données de référence, campagne de démonstration et comptes de démonstration.
+def seed_demo(applicants, seed_value, whole_year):
+    """Données de référence, comptes de démonstration et l'année de démonstration.
 
-    Sans effet la deuxième fois : ce qui existe déjà est conservé. Avec --applicants N
+    L'année : la campagne de l'an passé menée jusqu'au bout, et celles de cette année à chaque
+    étape (candidatures ouvertes, appel complémentaire publié, renforcement de capacités en
+    évaluation et en délibération), par les mêmes services que les utilisateurs ; chaque compte
+    y trouve du travail (la liste est affichée à la fin).
+
+    Sans effet la deuxième fois : ce qui existe déjà est conservé (chaque campagne par son code). Avec --applicants N
     --seed S, les N premiers candidats fictifs de la graine S sont ajoutés à la campagne de
     démonstration ; relancer la même commande n'en crée pas de nouveaux.
     """
     from ..extensions import db
     from .applicants import seed_applicants
+    from ..timeutil import utcnow
     from .demo import seed_demo as run_seed_demo
+    from .year import seed_year
 
+    today = utcnow().date()
     try:
-        report = run_seed_demo()
+        report = run_seed_demo(today)
+        if whole_year:
+            seed_year(report, today)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -55,6 +70,15 @@ def seed_demo(applicants, seed_value):
             click.echo(f"  références {result.first_reference} à {result.last_reference}")
 
     _print_accounts(report.accounts)
+    if whole_year:
+        from .findings import what_each_finds
+
+        click.echo("")
+        click.echo("Ce que chaque compte trouve en se connectant :")
+        for email, lines in what_each_finds(today):
+            click.echo(f"  {email}")
+            for line in lines or ["rien à faire pour le moment"]:
+                click.echo(f"    - {line}")
 
 
 def _print_accounts(accounts):

@@ -97,6 +97,9 @@ class SeedReport:
     kept: list[str] = field(default_factory=list)
     accounts: list[dict] = field(default_factory=list)
     campaign: Campaign | None = None
+    # For the rest of the year (seed/year.py): the reference data by code, the accounts by e-mail.
+    ref: dict = field(default_factory=dict)
+    users: dict = field(default_factory=dict)
 
     def add(self, was_created: bool, label: str) -> None:
         (self.created if was_created else self.kept).append(label)
@@ -265,7 +268,7 @@ def seed_demo(today: date | None = None) -> SeedReport:
     users = _seed_accounts(report)
     campaign = _seed_campaign(ref, today, report)
     _seed_committee(campaign, users, report)
-    report.campaign = campaign
+    report.campaign, report.ref, report.users = campaign, ref, users
     if report.created:
         record(
             None, "seed_demo", campaign, object_type="campaigns", campaign_id=campaign.id,

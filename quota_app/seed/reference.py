@@ -1,8 +1,8 @@
 """The programme's reference data, as DOMAIN.md gives it. Idempotent: existing codes are kept."""
 from ..extensions import db
 from ..reference.models import (
-    Diploma, DocumentType, Establishment, IneligibilityReason, Level, Programme, Region, Sector,
-    Series,
+    Diploma, DocumentType, Establishment, IneligibilityReason, Level, MalianEstablishment, Programme, Region,
+    Sector, Series,
 )
 
 DIPLOMAS = [  # code, name, rank, has_series
@@ -29,12 +29,15 @@ LEVELS = [  # code, name, minimum diploma, position
     ("Q", "Qualification", "DEF", 2),
     ("T", "Technicien", "CAP", 3),
     ("TS", "Technicien Spécialisé", "BT", 4),
+    # The short programmes of capacity building (trainers and training managers).
+    ("RC", "Renforcement de capacités (formation courte)", "BAC", 5),
 ]
 SECTORS = [
     ("AGRI", "Agriculture / Agro-alimentaire"),
     ("IND", "Industriel"),
     ("DIG", "Digital / Intelligence artificielle"),
     ("TEX", "Textile / Habillement"),
+    ("FORM", "Ingénierie et pédagogie de la formation"),
 ]
 PROGRAMMES = [  # code, title, sector, level, months
     ("TS-DD", "Développement Digital", "DIG", "TS", 24),
@@ -52,6 +55,24 @@ PROGRAMMES = [  # code, title, sector, level, months
     ("T-PA", "Production Agricole", "AGRI", "T", 24),
     ("TS-GEA", "Gestion des Exploitations Agricoles", "AGRI", "TS", 24),
     ("S-ARB", "Arboriculture", "AGRI", "S", 6),
+    # Capacity building: short OFPPT programmes for Malian trainers and training managers.
+    ("RC-FF", "Formation de formateurs", "FORM", "RC", 3),
+    ("RC-IF", "Ingénierie de formation", "FORM", "RC", 3),
+    ("RC-GEF", "Gestion d'un établissement de formation", "FORM", "RC", 2),
+    ("RC-ELEC", "Perfectionnement technique : électricité industrielle", "IND", "RC", 3),
+    ("RC-NUM", "Perfectionnement technique : métiers du numérique", "DIG", "RC", 3),
+]
+# The Malian training establishments whose staff may apply to capacity building (code, name,
+# city, region code).
+MALIAN_ESTABLISHMENTS = [
+    ("CFP-BAMAKO", "Centre de Formation Professionnelle de Bamako", "Bamako", "00"),
+    ("ECICA", "École Centrale pour l'Industrie, le Commerce et l'Administration", "Bamako", "00"),
+    ("CFP-KOULIKORO", "Centre de Formation Professionnelle de Koulikoro", "Koulikoro", "02"),
+    ("CFP-KAYES", "Centre de Formation Professionnelle de Kayes", "Kayes", "01"),
+    ("CFP-SIKASSO", "Centre de Formation Professionnelle de Sikasso", "Sikasso", "03"),
+    ("CFP-SEGOU", "Centre de Formation Professionnelle de Ségou", "Ségou", "04"),
+    ("CFP-MOPTI", "Centre de Formation Professionnelle de Mopti", "Mopti", "05"),
+    ("CFP-GAO", "Centre de Formation Professionnelle de Gao", "Gao", "07"),
 ]
 ESTABLISHMENTS = [  # code, name, city, boarding
     ("ISTA-CASA", "ISTA NTIC Sidi Maârouf", "Casablanca", True),
@@ -78,6 +99,8 @@ DOCUMENT_TYPES = [
     ("TRANSCRIPT", "Relevé de notes", "application/pdf,image/jpeg,image/png"),
     ("PASSPORT", "Copie du passeport", "application/pdf,image/jpeg,image/png"),
     ("MEDICAL", "Certificat médical", "application/pdf,image/jpeg,image/png"),
+    ("EMPLOYER_LETTER", "Lettre de nomination de l'employeur", "application/pdf,image/jpeg,image/png"),
+    ("CV", "Curriculum vitae", "application/pdf"),
 ]
 INELIGIBILITY_REASONS = [
     ("AGE", "Âge hors des limites pour le niveau demandé"),
@@ -117,9 +140,11 @@ def seed_reference() -> dict:
     establishments = _upsert(Establishment, "code", [
         dict(code=c, name=n, city=city, has_boarding=b) for c, n, city, b in ESTABLISHMENTS])
     regions = _upsert(Region, "code", [dict(code=c, name=n) for c, n in REGIONS])
+    employers = _upsert(MalianEstablishment, "code", [
+        dict(code=c, name=n, city=city, region_id=regions[r].id) for c, n, city, r in MALIAN_ESTABLISHMENTS])
     documents = _upsert(DocumentType, "code", [
         dict(code=c, name=n, accepted_types=t) for c, n, t in DOCUMENT_TYPES])
     reasons = _upsert(IneligibilityReason, "code", [dict(code=c, label=lb) for c, lb in INELIGIBILITY_REASONS])
     return dict(diplomas=diplomas, series=series, levels=levels, sectors=sectors,
-                programmes=programmes, establishments=establishments, regions=regions,
+                programmes=programmes, establishments=establishments, regions=regions, employers=employers,
                 document_types=documents, reasons=reasons)

@@ -33,6 +33,10 @@ LEGAL = {
     ("placed", "waiting_list"): {"applicant", "system"},
     ("waiting_list", "declined"): {"applicant"},
     **{(source, "withdrawn"): {"applicant"} for source in ("placed", "accepted", "waiting_list", "not_selected")},
+    # The AMCI's answers and the years in Morocco.
+    ("accepted", "amci_refused"): {"amci", "manager"},
+    ("accepted", "not_departed"): {"amci", "manager"},
+    ("enrolled", "abandoned"): {"amci", "manager"},
 }
 SOURCES = (CREATED, *STATES)
 CASES = [(source, target, kind) for source in SOURCES for target in STATES for kind in KINDS]
@@ -46,7 +50,8 @@ def _french(message: str) -> None:
 def test_the_states_are_those_of_the_domain_with_their_labels():
     assert status.STATUSES == (
         "draft", "submitted", "eligible", "ineligible", "evaluated", "placed", "waiting_list",
-        "not_selected", "accepted", "declined", "enrolled", "withdrawn")
+        "not_selected", "accepted", "declined", "enrolled", "withdrawn", "amci_refused", "not_departed",
+        "abandoned")
     assert status.STATUS_LABELS["placed"] == "Liste principale : affecté"
     assert status.STATUS_LABELS["declined"] == "Désisté"
     assert set(status.ACTOR_KINDS) == set(KINDS)

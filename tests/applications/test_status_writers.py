@@ -24,6 +24,9 @@ OTHER_STATUSES = {
     "run": "imports.models.ImportRun (dry_run, committed...)",
     "deliberation": "committee.models.Deliberation (open, validated)",
     "assignment": "committee.models.ReviewAssignment (pending, submitted, withdrawn)",
+    "nomination": "amci.models.Nomination (proposed, confirmed, reoriented, refused, withdrawn)",
+    "slip": "amci.models.Transmittal (prepared, sent, received, answered)",
+    "reconciliation": "amci.models.Reconciliation (dry_run, applied, discarded)",
 }
 BULK_CHECKS = {"check_initial", "check_history", "check_bulk_moves", "check_move"}
 # Core writers of applications not yet wired to a bulk check, with who wires them. An entry
@@ -117,11 +120,14 @@ def _writes(module: str, tree) -> list[str]:
 
 
 def _inserts_applications(tree) -> bool:
+    # Application.__table__.insert(), insert(Application) or insert(Application.__table__); a
+    # select that reads Application.__table__ writes nothing.
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr == "__table__" and ast.unparse(node.value) == "Application":
+        if isinstance(node, ast.Attribute) and node.attr == "insert" \
+                and ast.unparse(node.value) == "Application.__table__":
             return True
         if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "insert" \
-                and any(isinstance(a, ast.Name) and a.id == "Application" for a in node.args):
+                and any(ast.unparse(a) in ("Application", "Application.__table__") for a in node.args):
             return True
     return False
 

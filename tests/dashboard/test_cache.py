@@ -120,16 +120,20 @@ def test_three_choices_count_once_per_value_as_the_list_filters_do(db, data):
     by_title = {b.title: b for b in figures["breakdowns"]}
     for kind, title in stats.CHOICE_TITLES.items():
         assert by_title[title].counts == dict(exp[kind]), kind
-    # Every row of a choice breakdown is what the list finds with the matching filter.
+    # Every row of a choice breakdown is what the list finds with the matching filter, drafts
+    # aside: the dashboard counts them (« Brouillons »), the list never shows one (need to know).
+    def submitted(breakdown, key):
+        return breakdown.total(key) - breakdown.count(key, "draft")
+
     for kind, model, code_of in (("sector", Sector, lambda o: o.programme.sector.code),
                                  ("level", Level, lambda o: o.programme.level.code)):
         for row in db.session.execute(db.select(model)).scalars():
             found = db.session.execute(search.count_search(campaign, {kind: str(row.id)})).scalar_one()
-            assert by_title[stats.CHOICE_TITLES[kind]].total(row.code) == found, (kind, row.code)
+            assert submitted(by_title[stats.CHOICE_TITLES[kind]], row.code) == found, (kind, row.code)
     for code, offer_id in offers.items():
         offer = db.session.get(Offer, offer_id)
         found = db.session.execute(search.count_search(campaign, {"offer": str(offer_id)})).scalar_one()
-        assert by_title[stats.CHOICE_TITLES["offer"]].total(offer.code) == found, code
+        assert submitted(by_title[stats.CHOICE_TITLES["offer"]], offer.code) == found, code
     by_offer = by_title[stats.CHOICE_TITLES["offer"]]
     assert sum(by_offer.total(key) for key, _label in by_offer.rows) == 8  # one per choice
 

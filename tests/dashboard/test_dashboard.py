@@ -87,11 +87,18 @@ def test_dashboard_page_tables_and_charts(client, db, data, make_user, login):
     assert funnel["Brouillons"] == "1" and funnel["Soumis (à examiner)"] == "3" and funnel["Recevables"] == "1"
     assert funnel["Total"] == "5"
     assert re.search(r'data-offer="MI-RABAT">.*?<td>8</td><td>2</td>\s*<td>1</td><td>1</td><td>12 %</td>', page, re.S)
-    assert "<svg" in page and page.count("<svg") == 9  # funnel, reserved, fill, six breakdowns
+    status_part = before_journey(page)
+    assert "<svg" in page and status_part.count("<svg") == 9  # funnel, reserved, fill, six breakdowns
+    assert page.count("<svg") == 10  # and the year's journey (tests/dashboard/test_funnel.py)
     assert "<title>Dossiers par statut</title>" in page
     assert "<script" not in page and "style=" not in page
     assert 'data-key="F"><th scope="row">Femmes</th>' in page
     assert "1 / 9" in page  # women placed / reserved seats
+
+
+def before_journey(page: str) -> str:
+    """The figures by status, before the « Parcours de l'année » section."""
+    return page.split('<section class="card" aria-labelledby="h-journey"', 1)[0]
 
 
 def test_dashboard_isolated_per_campaign(client, db, data, make_user, login):
@@ -119,7 +126,9 @@ def test_dashboard_is_compact_tables_on_demand(client, db, data, make_user, logi
     assert re.search(r"<dt>Dossiers</dt><dd>5</dd>", figures)
     assert re.search(r"<dt>Soumis \(à examiner\)</dt><dd>3</dd>", figures)
     assert '<div class="grid grid-2">' in page
-    # Every table is folded in a closed <details>, one per chart.
+    # Every table is folded in a closed <details>, one per chart (the year's journey, after
+    # them, shows its funnel beside its year-on-year table: tests/dashboard/test_funnel.py).
+    page = before_journey(page)
     tables = page.count("<table")
     assert tables == 9 == page.count("<svg")
     assert page.count("<details>") == tables and "<details open" not in page

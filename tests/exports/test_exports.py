@@ -46,32 +46,47 @@ def test_offers_with_fill(client, db, placed, make_user, login):
     assert event.actor_id == manager.id and event.after["rows"] == 3 and event.campaign_id == placed["campaign"]
 
 
-def test_nomination_lists_placed_candidates_in_rank_order(client, db, placed, make_user, login):
+def nominate(db, data, keys):
+    """Nominations (amci/nominations.py writes them from accepted placements) in this order."""
+    from quota_app.amci.models import Nomination
+
+    for position, key in enumerate(keys, start=1):
+        db.session.add(Nomination(campaign_id=data["campaign"], application_id=data[key], position=position))
+    db.session.commit()
+    return data
+
+
+def test_nomination_lists_nominated_candidates_in_the_lists_order(client, db, placed, make_user, login):
     from quota_app.amci.io import NOMINATION_COLUMNS
 
+    nominate(db, placed, ["A1", "A2"])
     login(make_user("amci"))
     ws = download(client, placed, "nomination")
     check_table(ws, NOMINATION_COLUMNS, 2)
-    body = list(ws.iter_rows(min_row=4, values_only=True))
-    assert [r[1] for r in body] == ["MLI-2026-000001", "MLI-2026-000002"]  # ranks 2 and 3; A4 was only simulated
+    header = [c.value for c in ws[3]]
+    body = [dict(zip(header, row)) for row in ws.iter_rows(min_row=4, values_only=True)]
+    assert [r["Référence"] for r in body] == ["MLI-2026-000001", "MLI-2026-000002"]
     awa = body[0]
-    assert awa[2:4] == ("Traoré", "Awa") and awa[6:8] == ("1F04ABCDEFG001K", "AA1000001")
-    assert isinstance(awa[5], datetime) and ws["F4"].number_format == "dd/mm/yyyy"
-    assert awa[11:15] == ("Développement Digital — ISTA NTIC Sidi Maârouf",
-                          "Maintenance Industrielle — ISTA Hay Riad", None,
-                          "Maintenance Industrielle — ISTA Hay Riad")
-    assert awa[16] == 2 and awa[15] == 16
+    assert (awa["Nom"], awa["Prénoms"], awa["N° passeport"]) == ("Traoré", "Awa", "AA1000001")
+    assert "NINA" not in header and "1F04ABCDEFG001K" not in [v for r in body for v in r.values()]
+    assert isinstance(awa["Date de naissance"], datetime) and ws["F4"].number_format == "dd/mm/yyyy"
+    assert (awa["Choix 1 — filière"], awa["Choix 1 — établissement"]) == ("Développement Digital",
+                                                                          "ISTA NTIC Sidi Maârouf")
+    assert (awa["Choix 2 — filière"], awa["Choix 3 — filière"]) == ("Maintenance Industrielle", None)
     assert audit(db, "export.nomination").after["rows"] == 2
 
 
-def test_nomination_falls_back_to_all_evaluated(client, db, results, make_user, login):
+def test_nomination_lists_no_one_without_nominations(client, db, results, make_user, login):
+    """The list is the nominated candidates, never the evaluated files (issue 13: 38 rows for
+    0 placements before)."""
     login(make_user("manager"))
     ws = download(client, results, "nomination")
-    body = list(ws.iter_rows(min_row=4, values_only=True))
-    assert [r[1] for r in body] == ["MLI-2026-000004", "MLI-2026-000001", "MLI-2026-000002"]
+    assert list(ws.iter_rows(min_row=4, values_only=True)) == []
+    nominate(db, results, ["A4"])
+    ws = download(client, results, "nomination")
     # A name that starts with "=" comes back as text, never as a formula.
     assert ws["C4"].value == "'=SOMME(A1)" and ws["C4"].data_type == "s"
-    assert ws["K4"].data_type == "n"  # the diploma average is a number
+    assert ws["N4"].data_type == "n"  # the diploma average is a number
 
 
 def test_statistics_by_sex_and_region(client, db, data, make_user, login):
@@ -94,6 +109,10 @@ def test_page_lists_the_downloads_per_role(client, data, make_user, login):
     login(make_user("amci"))
     page = client.get(f"/gestion/exports/?campaign={data['campaign']}").get_data(as_text=True)
     assert "offres.xlsx" in page and "nomination.xlsx" in page and "statistiques.xlsx" not in page
+    assert "parcours.xlsx" not in page
+    login(make_user("manager"))
+    page = client.get(f"/gestion/exports/?campaign={data['campaign']}").get_data(as_text=True)
+    assert f"/gestion/tableau-de-bord/parcours.xlsx?campaign={data['campaign']}" in page
 
 
 @pytest.mark.parametrize("role", ["applicant", "committee", "admin"])

@@ -38,16 +38,19 @@ def test_offers_fill_rate_as_a_percentage_columns_sized(client, placed, make_use
     check_print(wb, ws)
 
 
-def test_nomination_choices_not_cut_averages_with_two_decimals(client, placed, make_user, login):
+def test_nomination_choices_not_cut_averages_with_two_decimals(client, db, placed, make_user, login):
+    from quota_app.amci.models import Nomination
+
+    db.session.add(Nomination(campaign_id=placed["campaign"], application_id=placed["A1"], position=1))
+    db.session.commit()
     login(make_user("amci"))
     wb = download(client, placed, "nomination")
     ws = wb.active
-    choice = column(ws, "Choix 1")
-    assert ws.column_dimensions[choice].width >= len("Développement Digital — ISTA NTIC Sidi Maârouf") + 2
-    for header in ("Moyenne /20", "Note finale"):
-        cell = ws[f"{column(ws, header)}4"]
-        assert cell.number_format == "0.00" and cell.data_type == "n", header
-    assert ws[f"{column(ws, 'Rang')}4"].number_format == "General"
+    establishment = column(ws, "Choix 1 — établissement")
+    assert ws.column_dimensions[establishment].width >= len("ISTA NTIC Sidi Maârouf") + 2
+    cell = ws[f"{column(ws, 'Moyenne /20')}4"]
+    assert cell.number_format == "0.00" and cell.data_type == "n"
+    assert ws[f"{column(ws, 'N°')}4"].number_format == "General"
     assert ws[f"{column(ws, 'Date de naissance')}4"].number_format == "dd/mm/yyyy"
     assert ws.freeze_panes == "A4"
     check_print(wb, ws)

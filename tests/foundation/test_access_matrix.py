@@ -149,6 +149,7 @@ EXPECTED = {
     # No paper record in the world: a manager reaches the service, which finds none (404).
     "screening.cancel_paper": {**MANAGER, "manager": "notfound"},
     "dashboard.index": MANAGER,
+    "dashboard.journey_export": MANAGER,
     # Reference data, the audit trail, the outbox.
     "reference.index": MANAGER,
     "reference.items": MANAGER,
@@ -171,7 +172,7 @@ EXPECTED = {
     "exports.index": staff("manager", "amci"),
     "exports.download": MANAGER,
     "exports.download[nomination]": staff("manager", "amci"),
-    "exports.download[affectation]": staff("manager", "amci"),
+    "exports.download[affectation]": MANAGER,
     "exports.download[listes-attente]": MANAGER,
     "jobs.show": MANAGER,
     "jobs.show[amci's job]": staff("manager", "amci"),
@@ -230,6 +231,37 @@ EXPECTED = {
     "placement_simulation.index": MANAGER,
     "placement_simulation.show": MANAGER,
     "amci.home": staff("amci"),
+    "amci.nominations": staff("manager", "amci"),
+    "amci.nominate_all": MANAGER,
+    "amci.nomination": staff("manager", "amci"),
+    "amci.decide": MANAGER,
+    # Transmittal slips: managers prepare and move them; AMCI officers read those sent to the
+    # embassy or later (the world's slip is still being prepared: 404 for them).
+    "amci_slips.index": staff("manager", "amci"),
+    "amci_slips.prepare": MANAGER,
+    "amci_slips.show": {**staff("manager", "amci"), "amci": "notfound"},
+    "amci_slips.send": MANAGER,
+    "amci_slips.receive": MANAGER,
+    "amci_slips.answer": MANAGER,
+    "amci_slips.download": {**staff("manager", "amci"), "amci": "notfound"},
+    "amci_slips.list_xlsx": {**staff("manager", "amci"), "amci": "notfound"},
+    "amci_slips.list_pdf": {**staff("manager", "amci"), "amci": "notfound"},
+    "amci_slips.campaign_list_pdf": staff("manager", "amci"),
+    # The lists the AMCI sends back: AMCI officers upload and read the diff; managers apply.
+    "amci_reconcile.index": staff("manager", "amci"),
+    "amci_reconcile.template": staff("manager", "amci"),
+    "amci_reconcile.show": staff("manager", "amci"),
+    "amci_reconcile.apply": MANAGER,
+    # The trainees' follow-up: managers and AMCI officers read and write (the world's file is nominated).
+    "amci_followup.index": staff("manager", "amci"),
+    "amci_followup.show": staff("manager", "amci"),
+    "amci_followup.update": staff("manager", "amci"),
+    "amci_followup.reenrol": staff("manager", "amci"),
+    # Retention (issue 16): the applicant's erasure request, the managers' list and decision.
+    "retention.erasure": applicants(),
+    "retention.requests": MANAGER,
+    "retention.request_detail": MANAGER,
+    "retention.decide": MANAGER,
 }
 
 # Parameters by variant, over the world's values; the plain row takes DEFAULT_KIND's kind.
@@ -380,6 +412,22 @@ def world(app):
                               round_id=round_.id, choice_rank=1, status="offered")
         db.session.add(placement)
         assignment = new_assignment(application_id, member.id)  # the member's file to score
+        # The AMCI's objects: the owner's file nominated on a slip, a returned list, a follow-up.
+        from quota_app.amci.models import FollowUp, Nomination, Reconciliation, Transmittal
+        slip = Transmittal(campaign_id=campaign.id, number="BT-2026-001", year=2026, sequence=1,
+                           sender="DNFP", recipient="AMCI", status="prepared")
+        db.session.add(slip)
+        db.session.flush()
+        nomination = Nomination(campaign_id=campaign.id, application_id=application_id, placement_id=placement.id,
+                                offer_id=placement.offer_id, transmittal_id=slip.id, position=1)
+        reconciliation = Reconciliation(campaign_id=campaign.id, transmittal_id=slip.id, filename="retour.xlsx",
+                                        sha256="0" * 64, plan={"rows": []}, counts={})
+        follow_up = FollowUp(application_id=application_id)
+        db.session.add_all([nomination, reconciliation, follow_up])
+
+        from quota_app.retention.models import ErasureRequest
+        erasure = ErasureRequest(user_id=ids["other_applicant"])  # pending: the manager's pages show it
+        db.session.add(erasure)
 
         manager_job = create_job(users["manager"], "import.applicants", {})
         amci_job = create_job(users["amci"], "import.followup", {})
@@ -389,7 +437,9 @@ def world(app):
         db.session.commit()
         kind = next(spec for spec in reference.KINDS.values() if spec.has_active)
         item = db.session.execute(db.select(kind.model).order_by(kind.model.id)).scalars().first()
-        message = db.session.execute(db.select(OutboxMessage).order_by(OutboxMessage.id)).scalars().first()
+        # A message to a staff account (the reset link's): administrators read those only.
+        message = db.session.execute(db.select(OutboxMessage).where(OutboxMessage.user_id == ids["target"])
+                                     .order_by(OutboxMessage.id)).scalars().first()
         values = {
             "campaign_id": campaign.id, "offer_id": application.choices[0].offer_id,
             "application_id": application_id, "document_id": application.documents[0].id,
@@ -399,6 +449,8 @@ def world(app):
             "kind": kind.slug, "item_id": item.id, "code": sealed.token,
             "committee_id": committee.id, "member_id": member.id, "assignment_id": assignment.id,
             "type_code": "PHOTO",
+            "slip_id": slip.id, "nomination_id": nomination.id, "reconciliation_id": reconciliation.id,
+            "follow_up_id": follow_up.id, "request_id": erasure.id,
         }
     values["run_id"] = _refused_import_run(app, ids["manager"], values["campaign_id"])
     return {"users": ids, "values": values}
@@ -489,9 +541,10 @@ ACTOR_OF_ROLE = {"applicant": "owner", "manager": "manager", "committee": "membe
 MENUS = {  # what each role's menu held before it was read from the decorators
     "applicant": ["applications.home"],
     "manager": ["campaigns.home", "screening.index", "screening.queue", "committee_admin.index",
-                "placement_admin.index", "dashboard.index", "imports.home", "exports.index", "notifications.outbox", "reference.index", "audit.index"],
+                "placement_admin.index", "amci.nominations", "dashboard.index", "imports.home", "exports.index", "notifications.outbox", "reference.index", "audit.index",
+                "retention.requests"],
     "committee": ["committee.home"],
-    "amci": ["amci.home", "imports.home", "exports.index"],
+    "amci": ["amci.nominations", "amci.home", "imports.home", "exports.index"],
     "admin": ["auth.admin_users", "notifications.outbox", "audit.index"],
 }
 

@@ -121,7 +121,7 @@ def test_conflicts_with_values_corrected_on_chosen_rows(client, db, campaign, ma
     assert "Import enregistré : 2 lignes enregistrées (1 nouvelle, 1 conflit corrigé) ; 1 ligne inchangée, 1 conflit non importé." in done
     assert phone_of(db, 1) == "+22376123456" and phone_of(db, 2) == "+22366000002"
     event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "application.import_correction")).scalar_one()
-    assert event.actor_id == manager.id and event.after == {"phone": "+22366000002"}
+    assert event.actor_id == manager.id and event.after == {"phone": "•••••••••002"}  # masked in the trail
     # then all the remaining ones
     html = page(client, upload(client, campaign, xlsx_bytes(changed)))
     assert 'name="apply_all"' in html

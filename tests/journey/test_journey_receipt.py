@@ -112,9 +112,13 @@ def test_receipt_content_issuer_reference_time_campaign_choices_documents(campai
     assert seal.qr_data_uri in html and seal.url in html and document.content_sha256 in html
 
 
-def test_a_file_submitted_without_a_receipt_gets_one_at_the_first_download(app, db):
+def test_a_file_submitted_without_a_receipt_gets_one_at_the_first_download(app, db, monkeypatch):
+    """The worker has not sealed the receipt yet (or the file predates receipts): the first
+    download seals it, dated at the submission, and the worker's later run finds it sealed."""
     import factories
+    from quota_app.applications import tasks
     from quota_app.auth.models import User
+    monkeypatch.setattr(tasks, "after_submission", lambda *_args: None)
     application = factories.make_application("submitted")
     assert application.receipt_document_id is None and not _receipts(db)
     user = db.session.get(User, application.applicant.user_id)
@@ -127,6 +131,8 @@ def test_a_file_submitted_without_a_receipt_gets_one_at_the_first_download(app, 
     [document] = _receipts(db)
     assert _app(db, application.id).receipt_document_id == document.id
     assert client.get(f"/candidat/dossier/{application.id}/recepisse?format=pdf").get_data() == first.get_data()
+    with app.app_context():
+        tasks.seal_receipt.run(application.id, user.id)
     assert len(_receipts(db)) == 1
 
 

@@ -334,8 +334,9 @@ def test_main_list_export_in_rank_order(app, db, world):
     assert isinstance(f0[13], datetime) and f0[14] == 1 and isinstance(f0[15], datetime)
     [event] = events(db, "export.placements")
     assert event.after["rows"] == 5 and event.campaign_id == world.campaign_id
+    # Need to know: the AMCI reads the nominative list (amci/), not every placement.
     amci = signed_in(app, factories.make_user("amci").id)
-    assert amci.get(f"/gestion/exports/affectation.xlsx?campaign={world.campaign_id}").status_code == 200
+    assert amci.get(f"/gestion/exports/affectation.xlsx?campaign={world.campaign_id}").status_code == 403
 
 
 def test_waiting_lists_export_with_who_left_and_why(app, db, world):
@@ -364,7 +365,7 @@ def test_waiting_lists_export_with_who_left_and_why(app, db, world):
     amci = signed_in(app, factories.make_user("amci").id)
     assert amci.get(f"/gestion/exports/listes-attente.xlsx?campaign={world.campaign_id}").status_code == 403
     page = amci.get(f"/gestion/exports/?campaign={world.campaign_id}").get_data(as_text=True)
-    assert "affectation.xlsx" in page and "listes-attente.xlsx" not in page
+    assert "nomination.xlsx" in page and "affectation.xlsx" not in page and "listes-attente.xlsx" not in page
 
 
 def test_exports_before_the_publication_have_only_their_headers(app, db, placement_world):

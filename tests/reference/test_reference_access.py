@@ -29,8 +29,8 @@ def blueprint_routes(app, db, prefix):
 @pytest.fixture
 def reference_routes(app, db, reference):
     found = blueprint_routes(app, db, "reference.")
-    # index + per kind: list, create, edit (9 kinds) and deactivate/reactivate (8 kinds with `active`)
-    assert len({url for _, url in found}) == 1 + 9 * 3 + 8 * 2
+    # index + per kind: list, create, edit (10 kinds) and deactivate/reactivate (9 kinds with `active`)
+    assert len({url for _, url in found}) == 1 + 10 * 3 + 9 * 2
     return found
 
 

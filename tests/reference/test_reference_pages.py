@@ -177,10 +177,10 @@ def test_edit_with_stale_fingerprint_shows_conflict(client, db, reference, manag
 
 def test_document_type_accepted_types(client, db, reference, manager):
     response = client.post(f"{BASE}/pieces/nouveau", data={
-        "code": "cv", "name": "Curriculum vitae", "description": "",
+        "code": "cv-detaille", "name": "Curriculum vitae détaillé", "description": "",
         "accepted_types": ["image/png", "application/pdf"]})
     assert response.status_code == 302
-    assert first(db, DocumentType, code="CV").accepted_types == "application/pdf,image/png"
+    assert first(db, DocumentType, code="CV-DETAILLE").accepted_types == "application/pdf,image/png"
     photo = first(db, DocumentType, code="PHOTO")
     page = text(client.get(f"{BASE}/pieces/{photo.id}/modifier"))
     assert '<input checked id="accepted_types-1" name="accepted_types" type="checkbox" value="image/jpeg">' in page

@@ -79,7 +79,13 @@ def test_documents_served_inline_with_nosniff(app, client, db, data, make_user, 
     assert response.mimetype == "application/pdf"
     assert count(db, AuditEvent, action="application.document_view") == 1
     assert client.get(f"/gestion/dossiers/{data['A2']}/pieces/{doc.id}").status_code == 404
+    # The AMCI reads the documents of nominated candidates only.
     login(make_user("amci"))
+    assert client.get(url).status_code == 404
+    from quota_app.amci.models import Nomination
+    db.session.add(Nomination(campaign_id=db.session.get(ApplicationDocument, doc.id).application.campaign_id,
+                              application_id=data["A1"]))
+    db.session.commit()
     assert client.get(url).status_code == 200
     for role in ("applicant", "committee", "admin"):
         login(make_user(role))

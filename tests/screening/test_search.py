@@ -21,8 +21,9 @@ def ref_id(db, model, code):
 
 def test_no_filter_lists_the_campaign_only_sorted_by_name(db, data):
     # Sorted on the name without accents or punctuation ("=SOMME(A1)" is "somme a1 ibrahim");
-    # the 2025 look-alike is not listed.
-    assert keys(db, data, {}) == ["A5", "A3", "A2", "A4", "A1"]
+    # the 2025 look-alike is not listed, nor A3, a draft its applicant never submitted (need to know).
+    assert keys(db, data, {}) == ["A5", "A2", "A4", "A1"]
+    assert keys(db, data, {"status": "draft"}) == [] and keys(db, data, {"q": "diallo"}) == []
 
 
 @pytest.mark.parametrize("q, expected", [
@@ -42,15 +43,15 @@ def test_filters(db, data):
     from quota_app.reference.models import Diploma, Level, Region, Sector
 
     assert sorted(keys(db, data, {"status": "submitted"})) == ["A1", "A2", "A5"]
-    assert sorted(keys(db, data, {"sex": "F"})) == ["A1", "A3", "A5"]
-    assert sorted(keys(db, data, {"region": ref_id(db, Region, "00")})) == ["A1", "A3"]
+    assert sorted(keys(db, data, {"sex": "F"})) == ["A1", "A5"]  # not the draft A3
+    assert sorted(keys(db, data, {"region": ref_id(db, Region, "00")})) == ["A1"]
     assert sorted(keys(db, data, {"region": ref_id(db, Region, "03")})) == ["A4", "A5"]
-    assert sorted(keys(db, data, {"diploma": ref_id(db, Diploma, "DEF")})) == ["A3", "A5"]
+    assert sorted(keys(db, data, {"diploma": ref_id(db, Diploma, "DEF")})) == ["A5"]
     assert sorted(keys(db, data, {"sector": ref_id(db, Sector, "DIG")})) == ["A1", "A4", "A5"]
     assert sorted(keys(db, data, {"sector": ref_id(db, Sector, "IND")})) == ["A1", "A2"]
-    assert sorted(keys(db, data, {"sector": ref_id(db, Sector, "TEX")})) == ["A3"]
+    assert sorted(keys(db, data, {"sector": ref_id(db, Sector, "TEX")})) == []  # A3 alone, a draft
     assert sorted(keys(db, data, {"level": ref_id(db, Level, "TS")})) == ["A1", "A4", "A5"]
-    assert sorted(keys(db, data, {"level": ref_id(db, Level, "Q")})) == ["A3"]
+    assert sorted(keys(db, data, {"level": ref_id(db, Level, "Q")})) == []
     assert sorted(keys(db, data, {"offer": str(data["offers"]["MI"])})) == ["A1", "A2"]
     # Combined: women who chose a digital programme and are waiting for screening.
     assert sorted(keys(db, data, {"sex": "F", "sector": ref_id(db, Sector, "DIG"), "status": "submitted"})) == ["A1", "A5"]
@@ -60,22 +61,23 @@ def test_age_bands_at_reference_date(db, data):
     from quota_app.screening.search import AGE_BANDS
 
     for band, (low, high) in AGE_BANDS.items():
-        expected = sorted(k for k, age in AGES.items()
-                          if (low is None or age >= low) and (high is None or age <= high))
+        expected = sorted(k for k, age in AGES.items() if k != "A3"  # a draft: not listed
+                          and (low is None or age >= low) and (high is None or age <= high))
         assert sorted(keys(db, data, {"age": band})) == expected, band
     # Born 2003-09-01: exactly 23 on 2026-09-01; born 2001-09-02: still 24.
     assert "A4" in keys(db, data, {"age": "21-23"}) and "A5" in keys(db, data, {"age": "24-25"})
 
 
 def test_sorts(db, data):
-    assert keys(db, data, {"sort": "reference"}) == ["A1", "A2", "A3", "A4", "A5"]
-    assert keys(db, data, {"sort": "age"}) == ["A3", "A1", "A4", "A5", "A2"]
-    assert keys(db, data, {"sort": "average"}) == ["A5", "A4", "A3", "A2", "A1"]
-    assert keys(db, data, {"sort": "submitted"}) == ["A5", "A4", "A2", "A1", "A3"]
+    # A3, a draft never submitted, is in no order.
+    assert keys(db, data, {"sort": "reference"}) == ["A1", "A2", "A4", "A5"]
+    assert keys(db, data, {"sort": "age"}) == ["A1", "A4", "A5", "A2"]
+    assert keys(db, data, {"sort": "average"}) == ["A5", "A4", "A2", "A1"]
+    assert keys(db, data, {"sort": "submitted"}) == ["A5", "A4", "A2", "A1"]
 
 
 def test_bad_filter_values_are_ignored(db, data):
-    assert len(keys(db, data, {"status": "nimporte", "region": "abc", "age": "99", "sector": "-1"})) == 5
+    assert len(keys(db, data, {"status": "nimporte", "region": "abc", "age": "99", "sector": "-1"})) == 4
 
 
 def test_list_page_masks_identity_and_paginates(app, client, db, data, make_user, login):
@@ -83,7 +85,7 @@ def test_list_page_masks_identity_and_paginates(app, client, db, data, make_user
 
     login(make_user("manager"))
     page = html.unescape(client.get(f"/gestion/dossiers/?campaign={data['campaign']}").get_data(as_text=True))
-    assert "5 dossiers" in page
+    assert "4 dossiers" in page and "Diallo" not in page  # not the draft A3
     assert "1F04ABCDEFG001K" not in page and "••••••••••••01K" in page
     assert "AA1000001" not in page
     assert "MLI-2025-000001" not in page

@@ -86,7 +86,7 @@ def test_search_name_follows_every_orm_write(db, people):
     ("traore diallo", ["B2"]), ("Traoré-Diallo sékou", ["B2"]), ("ndiaye", ["B3"]), ("N'Diaye", ["B3"]),
     ("n diaye", []),  # the apostrophe joins, it does not separate
     # A word inside the name is not its start.
-    ("diallo", ["A3"]), ("fatoumata", []),
+    ("diallo", []), ("fatoumata", []),  # A3 Diallo is a draft never submitted: not listed
 ])
 def test_name_search(db, people, q, expected):
     assert sorted(keys(db, people, {"q": q})) == expected

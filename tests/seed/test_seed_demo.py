@@ -1,5 +1,6 @@
-"""flask seed-demo: reference data, one account per role, the open demonstration campaign."""
-from datetime import datetime, timedelta, timezone
+"""flask seed-demo: reference data, one account per role, the open demonstration campaign.
+(The rest of the year it seeds: test_seed_year.py. The demo is seeded once: conftest.py.)"""
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -14,23 +15,9 @@ from quota_app.committee.models import Committee, CommitteeMember
 from quota_app.extensions import db
 from quota_app.reference.models import DocumentType, Level
 from quota_app.seed.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_campaign_code
+from quota_app.seed.year import REVIEWERS
 
-
-def run(app, *args):
-    result = app.test_cli_runner().invoke(args=["seed-demo", *args])
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result
-
-
-def table_counts():
-    return {
-        table.name: db.session.scalar(select(func.count()).select_from(table))
-        for table in db.metadata.sorted_tables
-    }
-
-
-def today_utc():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+from seed_helpers import run_seed as run, table_counts, today_utc
 
 
 def the_campaign():
@@ -38,23 +25,22 @@ def the_campaign():
         select(Campaign).filter_by(code=demo_campaign_code(today_utc().year))).scalar_one()
 
 
-def test_seeding_twice_creates_nothing_the_second_time(app):
-    first = run(app)
+def test_seeding_twice_creates_nothing_the_second_time(app, demo):
+    first, second = demo["first"], demo["second"]
     assert "créé" in first.output
-    with app.app_context():
-        counts = table_counts()
-    assert counts["users"] == len(DEMO_ACCOUNTS)
-    assert counts["offers"] == 17
-
-    second = run(app)
+    after_first, after_second = demo["counts"]
     assert "créé " not in second.output
     assert "conservé campagne" in second.output
+    assert after_second == after_first
     with app.app_context():
-        assert table_counts() == counts
+        assert table_counts() == after_first
+        staff = db.session.scalar(select(func.count()).select_from(User).where(User.role != "applicant"))
+        assert staff == len(DEMO_ACCOUNTS) - 1 + len(REVIEWERS)
+        assert db.session.scalar(select(func.count()).select_from(Offer).where(
+            Offer.campaign_id == the_campaign().id)) == 17
 
 
-def test_demo_campaign_is_open_today_with_50_seats_17_reserved(app):
-    run(app)
+def test_demo_campaign_is_open_today_with_50_seats_17_reserved(app, demo):
     with app.app_context():
         campaign = the_campaign()
         now = today_utc()
@@ -89,8 +75,8 @@ def test_demo_campaign_is_open_today_with_50_seats_17_reserved(app):
         assert criteria[0].prefill_source == "diploma_average"
 
 
-def test_every_role_has_an_account_whose_password_works(app):
-    result = run(app)
+def test_every_role_has_an_account_whose_password_works(app, demo):
+    result = demo["first"]
     assert "Comptes de démonstration" in result.output
     assert DEMO_PASSWORD in result.output
     with app.app_context():
@@ -110,8 +96,7 @@ def test_every_role_has_an_account_whose_password_works(app):
         assert len(set(tokens)) == len(tokens)
 
 
-def test_the_committee_has_a_member_and_a_chair(app):
-    run(app)
+def test_the_committee_has_a_member_and_a_chair(app, demo):
     with app.app_context():
         campaign = the_campaign()
         committee = db.session.execute(select(Committee).filter_by(campaign_id=campaign.id)).scalar_one()
@@ -122,9 +107,7 @@ def test_the_committee_has_a_member_and_a_chair(app):
         assert members == {"membre@demo.ml": "member", "president@demo.ml": "chair"}
 
 
-def test_seeding_is_audited_once(app):
-    run(app)
-    run(app)
+def test_seeding_is_audited_once(app, demo):
     with app.app_context():
         events = db.session.execute(select(AuditEvent).filter_by(action="seed_demo")).scalars().all()
         assert len(events) == 1
@@ -133,8 +116,7 @@ def test_seeding_is_audited_once(app):
         assert any("DEMO-" in item for item in events[0].after["created"])
 
 
-def test_an_account_whose_password_was_changed_is_kept_and_not_shown(app):
-    run(app)
+def test_an_account_whose_password_was_changed_is_kept_and_not_shown(app, demo):
     from quota_app.auth.passwords import hash_password
 
     with app.app_context():

@@ -1,0 +1,1 @@
+"""Operating the application: backups and restore (`flask backup`, `flask restore`)."""
