@@ -8,7 +8,7 @@ from __future__ import annotations
 
 
 def register_features(app) -> None:
-    from .amci import io as amci_io
+    from .amci import followup_export, io as amci_io
     from .applications import io as applications_io
     from .auth import hooks as auth_hooks, lookups as auth_lookups
     from .applications import facts as application_facts, hooks as application_hooks
@@ -26,7 +26,7 @@ def register_features(app) -> None:
         register_import(kind)
     for kind in (campaigns_io.EXPORT, amci_io.EXPORT, dashboard_io.EXPORT, deliberating.EXPORT):
         register_export(kind)
-    for kind in (placement_io.MAIN_EXPORT, placement_io.WAITING_EXPORT):
+    for kind in (placement_io.MAIN_EXPORT, placement_io.WAITING_EXPORT, followup_export.EXPORT):
         register_export(kind)
 
     lookups.register("campaign", selection.campaign_by_id)

@@ -38,8 +38,8 @@ IMPORT_KINDS_BY_ROLE = {"manager": ("applicants", "offers", "followup"), "amci":
                         "committee": ("score_sheet",)}
 # Roles who see only the import runs they started themselves (a member's score sheet is theirs).
 IMPORT_RUNS_OWN_ONLY = ("committee",)
-EXPORT_KINDS_BY_ROLE = {"manager": ("offres", "nomination", "statistiques", "classement"),
-                        "amci": ("offres", "nomination")}
+EXPORT_KINDS_BY_ROLE = {"manager": ("offres", "nomination", "suivi", "statistiques", "classement"),
+                        "amci": ("offres", "nomination", "suivi")}
 # The placement's lists (placement/io.py) are the managers': the AMCI reads the nominative list
 # only (need to know: nominated candidates, nobody else's placement).
 EXPORT_KINDS_BY_ROLE["manager"] += ("affectation", "listes-attente")

@@ -168,6 +168,7 @@ EXPORT_NAMES: dict[str, str] = {
     "placements": "de la liste principale d'affectation",
     "waiting_lists": "des listes d'attente",
     "nomination": "de la liste nominative AMCI",
+    "followup": "du suivi AMCI des stagiaires",
     "statistics": "des statistiques de la campagne",
     "offers": "des offres de places et de leur remplissage",
     "applications": "de la liste des dossiers",

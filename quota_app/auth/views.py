@@ -39,9 +39,18 @@ def home_url(user) -> str:
     return url_for(HOME_ENDPOINTS.get(user.role, "main.index"))
 
 
+def _clear_session() -> None:
+    """Everything of the session goes but the language chosen on the page (a person who chose
+    English on the login page stays in English once logged in, and after logging out)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
 def _start_session(user: User) -> None:
     """A fresh session (no fixation), never a remember-me cookie."""
-    session.clear()
+    _clear_session()
     login_user(user, remember=False)
     mark_session_start()
 
@@ -157,7 +166,7 @@ def logout():
     if current_user.is_authenticated:
         act(lambda: services.logout(acting_user(), ip=_ip()))
     logout_user()
-    session.clear()
+    _clear_session()
     flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("main.index"))
 

@@ -221,3 +221,12 @@ def test_weak_password_error_is_shown_next_to_the_field(client, make_user):
     page = text(response)
     assert "ne doit pas contenir votre adresse e-mail" in page
     assert 'class="field has-error"' in page
+
+
+def test_the_language_chosen_on_the_login_page_stays_after_logging_in_and_out(client, make_user):
+    user = make_user("manager", email="anglophone@dnfp.ml", password=PASSWORD)
+    client.post("/langue", data={"lang": "en", "next": "/connexion"})
+    assert client.post("/connexion", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    assert 'lang="en"' in client.get("/gestion/").get_data(as_text=True)
+    client.post("/deconnexion")
+    assert "Log in" in client.get("/connexion").get_data(as_text=True)

@@ -155,6 +155,12 @@ def fits_phone(page) -> None:
     assert width <= 360, f"la page {page.url} déborde de l'écran du téléphone ({width} px)"
 
 
+def select_containing(page, selector: str, text: str) -> None:
+    """Chooses the option of a <select> whose label contains `text`."""
+    labels = page.locator(f"{selector} option").all_inner_texts()
+    page.select_option(selector, label=next(label for label in labels if text in label))
+
+
 def main_text(page) -> str:
     return page.locator("main").inner_text()
 

@@ -172,6 +172,7 @@ EXPECTED = {
     "exports.index": staff("manager", "amci"),
     "exports.download": MANAGER,
     "exports.download[nomination]": staff("manager", "amci"),
+    "exports.download[suivi]": staff("manager", "amci"),
     "exports.download[affectation]": MANAGER,
     "exports.download[listes-attente]": MANAGER,
     "jobs.show": MANAGER,
@@ -268,6 +269,7 @@ EXPECTED = {
 VARIANTS = {
     "imports.template[followup]": lambda values: {"kind": "followup"},
     "exports.download[nomination]": lambda values: {"kind": "nomination"},
+    "exports.download[suivi]": lambda values: {"kind": "suivi"},
     "exports.download[affectation]": lambda values: {"kind": "affectation"},
     "exports.download[listes-attente]": lambda values: {"kind": "listes-attente"},
     "jobs.show[amci's job]": lambda values: {"job_id": values["amci_job_id"]},
