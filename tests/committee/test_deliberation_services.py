@@ -462,6 +462,6 @@ def test_two_validations_at_once_make_one(app, db, monkeypatch):
     assert sum("La délibération est validée : les notes sont verrouillées" in f for f in flashes) == 1, flashes
     assert sum("modifiée entre-temps" in f for f in flashes) == 1, flashes
     db.session.expire_all()
-    assert db.session.scalar(db.select(db.func.count(SealedDocument.id))) == 1
+    assert db.session.scalar(db.select(db.func.count(SealedDocument.id)).where(SealedDocument.kind == "pv")) == 1
     assert db.session.scalar(db.select(db.func.count(EvaluationResult.id))) == 3
     assert len([e for e in events(db, "committee.deliberation.validate") if e.object_type == "applications"]) == 3
