@@ -2,53 +2,28 @@
 in dirhams, 150000 minor units being « 1 500,00 MAD ». Pure: no Flask, no session."""
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from ..spreadsheets.parsers import to_decimal
 
 CURRENCIES = {"MAD": "dirham marocain"}
 DEFAULT_CURRENCY = "MAD"
 MINOR_PER_UNIT = 100
 # A monthly stipend above a million dirhams is a typing error (and the column is a 32-bit integer).
 MAX_AMOUNT = Decimal("1000000")
-_SPACES = ("\u00a0", "\u202f", " ", "\u2009")
-_PLAIN = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 CURRENCY_ONLY = "Seul le dirham marocain (MAD) est accepté pour l'allocation."
 
 
 def _decimal(value: Any) -> Decimal | None:
-    """A Decimal from a number or a French/English text (« 1 500,50 », « 1500.5 », « 750 MAD »)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return None
-        return Decimal(repr(value))
-    if isinstance(value, Decimal):
-        return value
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    for word in ("MAD", "mad", "DH", "dh", "Dhs", "dhs"):
-        if text.endswith(word):
-            text = text[: -len(word)].strip()
-    for space in _SPACES:
-        text = text.replace(space, "")
-    if "," in text and "." in text:
-        if text.rfind(",") > text.rfind("."):
-            text = text.replace(".", "").replace(",", ".")
-        else:
-            text = text.replace(",", "")
-    elif text.count(",") == 1:
-        text = text.replace(",", ".")
-    if not _PLAIN.fullmatch(text):
-        return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
+    """A Decimal from a number or a French/English text (« 1 500,50 », « 1500.5 », « 750 MAD »):
+    the currency word dropped, then read as the spreadsheets read any number."""
+    if isinstance(value, str):
+        value = value.strip()
+        for word in ("MAD", "mad", "DH", "dh", "Dhs", "dhs"):
+            if value.endswith(word):
+                value = value[: -len(word)].strip()
+    return to_decimal(value)
 
 
 def parse_amount(value: Any) -> tuple[int | None, str | None]:

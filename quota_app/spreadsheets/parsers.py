@@ -60,7 +60,7 @@ def parse_text(value: Any, max_length: int | None = None) -> Result:
 
 # --- numbers -----------------------------------------------------------------------------------
 
-def _to_decimal(value: Any) -> Decimal | None:
+def to_decimal(value: Any) -> Decimal | None:
     """Decimal from a number or a French/English formatted text, or None if unreadable."""
     if isinstance(value, bool):
         return None
@@ -109,7 +109,7 @@ def parse_integer(value: Any, min_value: int | None = None, max_value: int | Non
         return (None, error) if error else (result, None)
     if is_empty(value):
         return None, None
-    number = _to_decimal(value)
+    number = to_decimal(value)
     if number is None:
         return None, f"Nombre entier attendu (valeur lue : « {value} »)."
     if number != number.to_integral_value():
@@ -125,10 +125,10 @@ def parse_decimal(value: Any, min_value: float | None = None, max_value: float |
     `out_of` (20 for an average), "13,5/20" and "13,5 sur 20" are 13.5."""
     if is_empty(value):
         return None, None
-    number = _to_decimal(value)
+    number = to_decimal(value)
     if number is None and out_of is not None and isinstance(value, str):
         match = re.fullmatch(r"\s*(.+?)\s*(?:/|sur)\s*" + str(out_of) + r"\s*", value)
-        number = _to_decimal(match.group(1)) if match else None
+        number = to_decimal(match.group(1)) if match else None
     if number is None:
         return None, f"Nombre attendu, par exemple 12,5 (valeur lue : « {value} »)."
     if places is not None:
