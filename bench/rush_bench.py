@@ -11,9 +11,10 @@
    the demo year does (seed/year.py `_apply`, without the submission). Checked before the rush:
    no step missing, no eligibility check failing.
 2. gunicorn (-w 2 --threads 1, as the HTTP bench: two cores) serves Quota with
-   QUOTA_ENV=production, the task queue on Redis (HUEY_URL; in memory when Redis does not answer;
-   a mail server named so that each confirmation is handed to the queue as in production; nobody
-   consumes it: it is emptied at the end). Logins use a light Argon2id (they are not measured). The same server answers a bare page added for the bench (one SQL query, a
+   QUOTA_ENV=production, the task queue on Redis (HUEY_URL; in memory when Redis does not answer,
+   and then nobody consumes it), and beside it the task worker as in production (`flask
+   jobs-worker --workers 2`: it seals each receipt after the submission's commit and hands the
+   confirmations to a local SMTP sink, tests/notifications/fakes.py, on the same two cores). Logins use a light Argon2id (they are not measured). The same server answers a bare page added for the bench (one SQL query, a
    three-line template, no session): the reference.
 3. Every applicant logs in over HTTP (GET /connexion for the CSRF token, POST the form): one
    session cookie each, kept like a browser keeps it.
@@ -25,9 +26,10 @@
    together): --wave applicants click « Soumettre » again (the page they still have open: must
    answer a French 409 or a redirect to the receipt saying the file was already submitted,
    never a 5xx), --wave load their home page, --wave load the bare page.
-5. The database is read: every file submitted (none lost: a draft left after a 2xx/3xx answer,
-   or not submitted at all), each with its sealed receipt, the references all distinct, one
-   confirmation per file and channel.
+5. gunicorn stops; the worker has up to RECEIPT_WAIT seconds to finish (every receipt sealed,
+   the queue empty): how long it took after the rush is reported. The database is read: every
+   file submitted (none lost: a draft left after a 2xx/3xx answer, or not submitted at all), each
+   with its sealed receipt, the references all distinct, one confirmation per file and channel.
 
 Prints in French: the answers by status code, p50/p95/max of each kind of request, the p95 of
 the submission against the bare page measured in the same run under the same concurrency, and
@@ -57,6 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.report import fr, verdict  # noqa: E402
+from tests.notifications.fakes import SlowSMTPServer  # noqa: E402  (the tests' local SMTP, no delay)
 
 DATABASE = "rush_bench"
 PASSWORD = "Ruee-Quota-2026!"
@@ -66,6 +69,7 @@ BARE_PATH = "/_banc/page-nue"
 BARE_LABEL = "page nue (1 requête SQL)"
 CAMPAIGN_NUMBER = 16  # the fake people's NINA and passports carry it (seed/people.py)
 TIMEOUT = 120.0
+RECEIPT_WAIT = 300.0  # seconds the worker may take, after the rush, to seal the last receipt
 USER_AGENT = "quota-rush-bench/1"
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 ALREADY = "Ce dossier a déjà été soumis"
@@ -123,6 +127,23 @@ def start_gunicorn(port: int, workers: int, threads: int, env: dict, log: Path) 
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"gunicorn ne répond pas sur le port {port}")
+
+
+def start_worker(env: dict, log: Path) -> subprocess.Popen:
+    handle = open(log, "wb")
+    return subprocess.Popen([str(ROOT / ".venv" / "bin" / "flask"), "jobs-worker", "--workers", "2"], cwd=ROOT,
+                            stdout=handle, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+
+def wait_for_worker(app, env: dict, ids: list[int], timeout: float = RECEIPT_WAIT) -> float | None:
+    """Seconds until every submitted file has its sealed receipt and the queue is empty (None
+    when the wait ran out)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if not read_back(app, ids)["without_receipt"] and pending(env) == 0:
+            return time.perf_counter() - started
+        time.sleep(1)
+    return None
 
 
 def stop(process: subprocess.Popen | None) -> None:
@@ -513,16 +534,25 @@ def redis_reachable(url: str) -> bool:
         return False
 
 
-def flush_queue(env: dict) -> int:
-    """Empties the queue's keys in Redis (the deliveries nobody consumed); returns how many."""
-    if not env["HUEY_URL"].startswith("redis://"):
-        return 0
+def _huey(env: dict):
     from huey import RedisHuey
 
-    huey = RedisHuey("quota", url=env["HUEY_URL"], results=False)
-    pending = huey.pending_count()
+    return RedisHuey("quota", url=env["HUEY_URL"], results=False)
+
+
+def pending(env: dict) -> int:
+    """Tasks waiting in the queue (0 for a queue in memory: the bench cannot see it)."""
+    return _huey(env).pending_count() if env["HUEY_URL"].startswith("redis://") else 0
+
+
+def flush_queue(env: dict) -> int:
+    """Empties the queue's keys in Redis (what nobody consumed); returns how many."""
+    if not env["HUEY_URL"].startswith("redis://"):
+        return 0
+    huey = _huey(env)
+    left = huey.pending_count()
     huey.flush()
-    return pending
+    return left
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -575,21 +605,25 @@ def main(argv=None) -> int:
         print(f"PostgreSQL injoignable ({server_url()}) : ruée non mesurée.  {verdict(False)}")
         return 1
     started = time.perf_counter()
+    sink = SlowSMTPServer(0.0)
+    sink_thread = threading.Thread(target=sink.serve_forever, daemon=True)
+    sink_thread.start()
     folder = Path(tempfile.mkdtemp(prefix="quota-rush-bench-"))
     env = os.environ.copy()
     env.update(QUOTA_ENV="production", SECRET_KEY=secrets.token_hex(32), FLASK_APP="quota_app:create_app",
                DATABASE_URL=f"{server_url().replace('postgresql://', 'postgresql+psycopg://')}/{DATABASE}",
                HUEY_URL=REDIS_URL if redis_reachable(REDIS_URL) else "memory://", UPLOAD_DIR=str(folder / "uploads"),
-               # A mail server named: each confirmation is handed to the queue after the commit, as
-               # in production (no worker runs: nothing is sent, the queue is emptied at the end).
-               MAIL_SERVER="smtp.banc.invalid", MAIL_TO_CONSOLE="0", SMS_GATEWAY_URL="",
+               # A mail server (the local sink): each confirmation is handed to the queue after the
+               # commit and sent by the worker, as in production.
+               MAIL_SERVER="127.0.0.1", MAIL_PORT=str(sink.server_address[1]), MAIL_USE_TLS="0",
+               MAIL_TO_CONSOLE="0", SMS_GATEWAY_URL="",
                # The logins come before the measures and are not measured: a light Argon2id (the
                # production one takes about 0.3 s of a core each, a minute for 200 logins).
                ARGON2_TIME_COST="1", ARGON2_MEMORY_KIB="8192")
     if env["HUEY_URL"] == "memory://":
         print(f"Redis injoignable ({REDIS_URL}) : file des tâches en mémoire, propre à chaque worker.")
     saved_env = dict(os.environ)
-    process, queued = None, None
+    process, worker, queued, sealed_after = None, None, None, None
     recorder, outcomes = Recorder(), Outcomes()
     try:
         create_database()
@@ -605,6 +639,7 @@ def main(argv=None) -> int:
         flush_queue(env)
         port = free_port()
         process = start_gunicorn(port, args.workers, args.threads, env, folder / "gunicorn.log")
+        worker = start_worker(env, folder / "worker.log")
         browsers = [Browser(port, f["email"], f["application"]) for f in seeded["files"]]
         print(f"Connexions : {len(browsers)} candidats connectés par le formulaire en "
               f"{log_everyone_in(browsers):.0f} s")
@@ -621,11 +656,18 @@ def main(argv=None) -> int:
                             args.wave, random.Random(args.seed))
         stop(process)
         process = None
+        sealed_after = wait_for_worker(app, env, [b.application for b in browsers])
+        stop(worker)
+        worker = None
         log = (folder / "gunicorn.log").read_text(errors="replace")
+        worker_log = (folder / "worker.log").read_text(errors="replace")
         state = read_back(app, [b.application for b in browsers])
         queued = flush_queue(env)
     finally:
         stop(process)
+        stop(worker)
+        sink.shutdown()
+        sink.server_close()
         if queued is None:  # interrupted: the queue's keys go all the same
             try:
                 flush_queue(env)
@@ -658,9 +700,10 @@ def main(argv=None) -> int:
         print(f"  erreurs réseau : {network[0]}")
     for application, where in list(outcomes.refused.items())[:5]:
         print(f"  dossier {application} : soumission refusée ({where})")
-    if "Traceback" in log:
-        print("Journal de gunicorn : une exception au moins, la première :")
-        print(log[log.index("Traceback"):][:2500])
+    for name, text in (("de gunicorn", log), ("du travailleur", worker_log)):
+        if "Traceback" in text:
+            print(f"Journal {name} : une exception au moins, la première :")
+            print(text[text.index("Traceback"):][:2500])
 
     rush = figures.get(("Tous en même temps", "soumission (POST)"))
     reference = figures.get(("Référence", BARE_LABEL))
@@ -683,7 +726,11 @@ def main(argv=None) -> int:
     ]
     print(f"Compteur de références : {state['counter']} ; dossiers confirmés : {state['confirmed']} ; "
           f"seconds clics : {outcomes.french['redirection']} redirections vers le récépissé, "
-          f"{outcomes.french['409']} réponses 409 ; livraisons en file (Redis) : {queued}")
+          f"{outcomes.french['409']} réponses 409 ; courriels reçus par le serveur SMTP local : "
+          f"{len(sink.received)} ; tâches restées en file : {queued}")
+    print("Récépissés scellés par le travailleur après chaque soumission : le dernier "
+          + (f"{fr(sealed_after, 0)} s après la fin des vagues" if sealed_after is not None
+             else f"pas encore après {fr(RECEIPT_WAIT, 0)} s"))
     if rush and reference:
         print(f"p95 soumission pendant la ruée / p95 page nue (mêmes {args.applicants} clients ensemble) : "
               f"{fr(rush['p95'], 0)} / {fr(reference['p95'], 0)} ms = {fr(rush['p95'] / reference['p95'], 1)}")
