@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager
 
-from ..applications.models import Application
+from ..applications.models import STATUS_LABELS, Application
 from ..audit.labels import action_label, field_label
 from ..audit.models import AuditEvent
 from ..auth.models import User
 from ..extensions import db
 from ..reference.models import Establishment
 from ..screening.search import name_prefixes, starts_with
-from .models import VISA_STATUSES, FollowUp, Nomination
+from . import money
+from .models import SITUATION_LABELS, VISA_STATUSES, FollowUp, Nomination
 
 FILTERS = {
     "arrived": {"yes": "Arrivés", "no": "Pas encore arrivés"},
@@ -114,13 +115,35 @@ class HistoryItem:
     changes: list   # [(field label, before, after)]
 
 
-def _shown(value) -> str:
+def _date_text(value) -> str:
+    try:
+        return date.fromisoformat(str(value)[:10]).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(value)
+
+
+def _shown(key: str, value, establishments: dict[int, str]) -> str:
+    """A value of the journal as the follow-up page shows it: dates, money, labels, codes."""
+    from flask_babel import gettext
+
+    from .followup_forms import VISA_CHOICES
+
     if value is None or value == "":
         return "—"
-    if value is True:
-        return "oui"
-    if value is False:
-        return "non"
+    if value is True or value is False:
+        return gettext("Oui") if value else gettext("Non")
+    if key == "stipend_minor" and isinstance(value, int):
+        return money.format_money(value)
+    if key == "visa_status":
+        return str(dict(VISA_CHOICES).get(value, value))
+    if key == "status":
+        return gettext(STATUS_LABELS.get(value, value))
+    if key in ("situation_6m", "situation_12m"):
+        return gettext(SITUATION_LABELS.get(value, value))
+    if key == "establishment_id":
+        return establishments.get(value, str(value))
+    if key.endswith(("_date", "_on")):
+        return _date_text(value)
     return str(value)
 
 
@@ -133,10 +156,15 @@ def history(application_id: int, follow_up_id: int | None, limit: int = 100) -> 
     rows = db.session.execute(
         select(AuditEvent, User.full_name, User.email).outerjoin(User, User.id == AuditEvent.actor_id)
         .where(or_(*conditions)).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
+    named = {v for event, *_ in rows for side in (event.before or {}, event.after or {})
+             for k, v in side.items() if k == "establishment_id" and isinstance(v, int)}
+    establishments = dict(db.session.execute(select(Establishment.id, Establishment.code)
+                                             .where(Establishment.id.in_(named))).all()) if named else {}
     items = []
     for event, full_name, email in rows:
         before, after = event.before or {}, event.after or {}
-        changes = [(field_label(key), _shown(before.get(key)), _shown(after.get(key)))
+        changes = [(field_label(key), _shown(key, before.get(key), establishments),
+                    _shown(key, after.get(key), establishments))
                    for key in after if before.get(key) != after.get(key)]
         items.append(HistoryItem(event.at, full_name or email or "Système", action_label(event.action) or event.action,
                                  event.reason or "", changes))

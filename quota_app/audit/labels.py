@@ -24,6 +24,7 @@ from ..registry import Registry
 ACTION_LABELS: dict[str, str] = {
     # The applicant's file.
     "application.create": N_("Création du dossier"),
+    "application.import_correction": N_("Dossier corrigé par un import (lignes choisies)"),
     "application.identity": N_("Dossier : identité modifiée"),
     "application.contact": N_("Dossier : coordonnées modifiées"),
     "application.schooling": N_("Dossier : scolarité modifiée"),
@@ -88,6 +89,16 @@ ACTION_LABELS: dict[str, str] = {
     "committee.member.deactivate": N_("Comité : membre retiré"),
     "committee.chair.change": N_("Comité : changement de président"),
     "committee.conflict.record": N_("Déclaration de conflit d'intérêts"),
+    "committee.statement.sign": N_("Comité : déclaration d'impartialité et de confidentialité signée"),
+    "committee.conflict.declare": N_("Conflit d'intérêts déclaré par un membre"),
+    "committee.conflict.remove": N_("Conflit d'intérêts retiré par un membre"),
+    "committee.conflicts.declared": N_("Comité : déclaration des conflits d'intérêts terminée"),
+    "committee.review.save": N_("Évaluation enregistrée (brouillon)"),
+    "committee.review.submit": N_("Évaluation soumise"),
+    "committee.review.document_view": N_("Pièce consultée par un évaluateur"),
+    "committee.review.gap_flagged": N_("Écart entre les notes des évaluateurs signalé"),
+    "committee.review.third_review_pending": N_("Troisième évaluation en attente"),
+    "committee.score_sheet.download": N_("Téléchargement de la feuille de notes (Excel)"),
     "committee.assignment.run": N_("Affectation des dossiers aux évaluateurs"),
     "committee.assignment.reassign": N_("Réaffectation d'un dossier à un autre évaluateur"),
     "committee.assignment.withdraw": N_("Retrait d'un dossier d'un évaluateur"),
@@ -235,6 +246,16 @@ def object_type_label(object_type: str) -> str:
 
 
 FIELD_LABELS: dict[str, str] = {
+    # The trainee's follow-up (amci/followup_forms.py says the same).
+    "scholarship_granted": N_("Bourse accordée"), "stipend_minor": N_("Allocation mensuelle (MAD)"),
+    "amci_file_number": N_("N° dossier AMCI"), "visa_status": N_("Visa"), "visa_date": N_("Date du visa"),
+    "travel_date": N_("Date de voyage"), "arrival_date": N_("Date d'arrivée au Maroc"),
+    "enrolled_on": N_("Date d'inscription dans l'établissement"), "departure_cancelled_on": N_("Départ annulé le"),
+    "departure_cancelled_reason": N_("Motif de l'annulation du départ"), "abandoned_on": N_("Date d'abandon"),
+    "abandonment_reason": N_("Motif de l'abandon"), "completed_on": N_("Fin de formation le"),
+    "returned_on": N_("Retour au Mali le"), "situation_6m": N_("Situation 6 mois après la formation"),
+    "situation_6m_sector": N_("Secteur (6 mois)"), "situation_12m": N_("Situation 12 mois après la formation"),
+    "situation_12m_sector": N_("Secteur (12 mois)"),
     "status": N_("Statut"), "reason": N_("Motif"), "reference": N_("Référence"), "last_name": N_("Nom"),
     "first_names": N_("Prénoms"), "sex": N_("Sexe"), "birth_date": N_("Date de naissance"),
     "birth_place": N_("Lieu de naissance"), "nationality": N_("Nationalité"), "nina": N_("NINA"),

@@ -8,7 +8,7 @@ attempt wrote (counters, tries, audit, a message to the owner): `commit_refusals
 browser keeps the token of the code it waits for in its session (`_CODES`).
 """
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, refresh as refresh_locale
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import RateLimited
@@ -52,6 +52,7 @@ def _start_session(user: User) -> None:
     """A fresh session (no fixation), never a remember-me cookie."""
     _clear_session()
     login_user(user, remember=False)
+    refresh_locale()  # the locale was chosen for an anonymous visitor: now the account's own counts
     mark_session_start()
 
 

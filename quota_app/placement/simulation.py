@@ -36,6 +36,7 @@ from ..auth.models import User
 from ..campaigns.models import Offer
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..extensions import db
+from ..i18n import N_
 from ..reference.models import Establishment, Programme, Region, Sector
 from . import cascade
 from .allocation import Allocation, Candidate, OfferSeats, allocate
@@ -52,7 +53,7 @@ MAX_SEATS = 100_000
 TITLE_MAX = 300
 
 IN, OUT, MOVED = "in", "out", "moved"
-MOVE_LABELS = {IN: "Entrent", OUT: "Sortent", MOVED: "Changent d'offre"}
+MOVE_LABELS = {IN: N_("Entrent"), OUT: N_("Sortent"), MOVED: N_("Changent d'offre")}  # shown through _()
 SEX_LABELS = {"F": "Femmes", "M": "Hommes"}
 NO_SEX = "Non renseigné"
 NO_REGION = "Région non renseignée"

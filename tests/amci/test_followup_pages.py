@@ -100,6 +100,10 @@ def test_save_the_follow_up_through_the_page(client, db, login, year):
     shown = text(client.get(f"{URL}stagiaire/{trainee}"))
     assert "750,00 MAD" in shown and "Dossier reçu de l'AMCI" in shown
     assert "Suivi du stagiaire mis à jour" in shown   # the history, from the journal
+    # Each change in words: the field's name, the amount in dirhams, the visa's state, « Oui ».
+    assert "Allocation mensuelle (MAD) : — → 750,00 MAD" in shown
+    assert "Visa : Non demandé → Demandé" in shown and "Bourse accordée : — → Oui" in shown
+    assert "N° dossier AMCI : — → AMCI-26-001" in shown and "Stipend minor" not in shown
     assert db.session.scalar(db.select(db.func.count(AuditEvent.id)).where(AuditEvent.action == "amci.followup")) == 1
 
 
@@ -191,3 +195,14 @@ def test_alerts_on_the_home_pages(client, db, login, year):
     login(year.manager)
     page = text(client.get("/gestion/"))
     assert page.count("Alertes du suivi des stagiaires") == 1 and "Visa non accordé" in page
+
+
+def test_the_history_shows_dates_and_establishments_as_people_write_them(app):
+    from quota_app.amci.followup_queries import _shown
+
+    with app.test_request_context():
+        assert _shown("visa_date", "2026-09-01", {}) == "01/09/2026"
+        assert _shown("establishment_id", 9, {9: "ISTA-RABAT"}) == "ISTA-RABAT"
+        assert _shown("status", "enrolled", {}) == "Inscrit"
+        assert _shown("situation_6m", "employed", {}) == "En emploi"
+        assert _shown("abandonment_reason", "", {}) == "—"

@@ -55,6 +55,10 @@ def written_actions() -> tuple[set[str], set[str]]:
             for arg, default in pairs:
                 if arg.arg == "action" and default is not None:
                     take(default)
+    # record() under the names it is imported as (`from ..audit.services import record as audit`).
+    recorders = {"record"} | {alias.asname for tree in trees for node in ast.walk(tree)
+                              if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("audit.services")
+                              for alias in node.names if alias.name == "record" and alias.asname}
     for tree in trees:
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
@@ -63,7 +67,7 @@ def written_actions() -> tuple[set[str], set[str]]:
             for kw in node.keywords:
                 if kw.arg == "action":
                     take(kw.value)
-            if name == "record" and len(node.args) >= 2:
+            if name in recorders and len(node.args) >= 2:
                 take(node.args[1], certain=True)
             elif name in positions and len(node.args) > positions[name]:
                 take(node.args[positions[name]])

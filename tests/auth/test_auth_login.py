@@ -230,3 +230,14 @@ def test_the_language_chosen_on_the_login_page_stays_after_logging_in_and_out(cl
     assert 'lang="en"' in client.get("/gestion/").get_data(as_text=True)
     client.post("/deconnexion")
     assert "Log in" in client.get("/connexion").get_data(as_text=True)
+
+
+def test_the_welcome_message_is_in_the_language_of_the_account(client, make_user, db):
+    from quota_app.auth.models import User
+
+    user = make_user("manager", email="english@dnfp.ml", password=PASSWORD)
+    db.session.get(User, user.id).locale = "en"
+    db.session.commit()
+    response = client.post("/connexion", data={"email": user.email, "password": PASSWORD}, follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert 'lang="en"' in body and "You are logged in." in body and "Vous êtes connecté" not in body
