@@ -3,7 +3,7 @@
 `N_` marks a French label kept in a dict or a constant and translated where it is shown
 (`_(labels[code])`): it returns the text unchanged, and `make messages` extracts what it wraps.
 """
-from flask import session
+from flask import has_request_context, session
 from flask_login import current_user
 
 SUPPORTED = ("fr", "en")
@@ -15,6 +15,8 @@ def N_(text: str) -> str:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # the worker, the CLI, the services under test: French
+        return "fr"
     chosen = session.get("lang")
     if chosen in SUPPORTED:
         return chosen

@@ -7,7 +7,7 @@ import hashlib
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..audit.models import AuditEvent
@@ -99,12 +99,12 @@ def closed_message(campaign: Campaign, now: datetime) -> str | None:
         return None
     fmt = "%d/%m/%Y à %H:%M"
     if campaign.phase == "open" and now < campaign.opens_at:
-        return (f"L'appel à candidatures n'est pas encore ouvert : ouverture le "
-                f"{campaign.opens_at.strftime(fmt)} (heure de Bamako).")
+        return _("L'appel à candidatures n'est pas encore ouvert : ouverture le %(d)s (heure de Bamako).",
+                 d=campaign.opens_at.strftime(fmt))
     if now >= campaign.closes_at:
-        return (f"L'appel à candidatures est clos depuis le {campaign.closes_at.strftime(fmt)} (heure de "
-                "Bamako) : ce dossier n'a pas été soumis et ne peut plus l'être.")
-    return "L'appel à candidatures est clos : ce dossier n'a pas été soumis et ne peut plus l'être."
+        return _("L'appel à candidatures est clos depuis le %(d)s (heure de Bamako) : ce dossier n'a pas été "
+                 "soumis et ne peut plus l'être.", d=campaign.closes_at.strftime(fmt))
+    return _("L'appel à candidatures est clos : ce dossier n'a pas été soumis et ne peut plus l'être.")
 
 
 def _editable(application: Application, now: datetime | None = None) -> None:
@@ -734,31 +734,35 @@ def what_next(application: Application, now: datetime | None = None) -> str:
         closed = closed_message(campaign, now)
         if closed:
             return closed
-        return (f"Complétez les étapes puis soumettez votre dossier avant le {_when(campaign.closes_at)} "
-                "(heure de Bamako).")
+        return _("Complétez les étapes puis soumettez votre dossier avant le %(d)s (heure de Bamako).",
+                 d=_when(campaign.closes_at))
+    if status == "placed":
+        if campaign.decision_deadline:
+            return _("Une place vous est proposée : répondez sur la page « Mon affectation » avant le %(d)s "
+                     "(heure de Bamako). Sans réponse, la place est proposée à un autre candidat.",
+                     d=_when(campaign.decision_deadline))
+        return _("Une place vous est proposée : répondez sur la page « Mon affectation ». Sans réponse, la "
+                 "place est proposée à un autre candidat.")
     texts = {
-        "submitted": ("La DNFP examine votre dossier et vos pièces (examen de recevabilité). Vous recevrez "
-                      "un courriel quand il sera déclaré recevable ou non ; vous pouvez aussi suivre son "
-                      "état ici."),
-        "eligible": ("Votre dossier est recevable. Le comité de sélection va l'évaluer ; les résultats "
-                     "seront publiés après sa délibération."),
-        "ineligible": ("Votre dossier n'a pas été déclaré recevable : le motif vous a été envoyé par "
-                       "courriel. Pour une erreur, utilisez « Mes données » pour demander une correction."),
-        "evaluated": ("Le comité a évalué votre dossier. Les affectations seront publiées ensuite : vous "
-                      "recevrez un courriel."),
-        "placed": ("Une place vous est proposée : répondez sur la page « Mon affectation »"
-                   + (f" avant le {_when(campaign.decision_deadline)} (heure de Bamako)"
-                      if campaign.decision_deadline else "") + ". Sans réponse, la place est proposée à un autre candidat."),
-        "waiting_list": ("Vous êtes sur liste d'attente : si une place se libère, elle vous sera proposée "
-                         "par courriel. Suivez votre position sur la page « Mon affectation »."),
-        "not_selected": "Votre dossier n'a pas été retenu cette année.",
-        "accepted": ("Vous avez accepté votre place. L'AMCI et la DNFP vous contacteront pour la bourse, le "
-                     "visa et le voyage."),
-        "declined": "Vous avez renoncé à la place proposée.",
-        "enrolled": "Votre inscription dans l'établissement est enregistrée.",
-        "withdrawn": "Vous avez retiré votre dossier : il ne sera pas examiné.",
+        "submitted": _l("La DNFP examine votre dossier et vos pièces (examen de recevabilité). Vous recevrez "
+                        "un courriel quand il sera déclaré recevable ou non ; vous pouvez aussi suivre son "
+                        "état ici."),
+        "eligible": _l("Votre dossier est recevable. Le comité de sélection va l'évaluer ; les résultats "
+                       "seront publiés après sa délibération."),
+        "ineligible": _l("Votre dossier n'a pas été déclaré recevable : le motif vous a été envoyé par "
+                         "courriel. Pour une erreur, utilisez « Mes données » pour demander une correction."),
+        "evaluated": _l("Le comité a évalué votre dossier. Les affectations seront publiées ensuite : vous "
+                        "recevrez un courriel."),
+        "waiting_list": _l("Vous êtes sur liste d'attente : si une place se libère, elle vous sera proposée "
+                           "par courriel. Suivez votre position sur la page « Mon affectation »."),
+        "not_selected": _l("Votre dossier n'a pas été retenu cette année."),
+        "accepted": _l("Vous avez accepté votre place. L'AMCI et la DNFP vous contacteront pour la bourse, le "
+                       "visa et le voyage."),
+        "declined": _l("Vous avez renoncé à la place proposée."),
+        "enrolled": _l("Votre inscription dans l'établissement est enregistrée."),
+        "withdrawn": _l("Vous avez retiré votre dossier : il ne sera pas examiné."),
     }
-    return texts.get(status, "")
+    return str(texts.get(status, ""))
 
 
 # --- the receipt (récépissé) ---------------------------------------------------------------

@@ -188,20 +188,27 @@ class Allocation:
         return result
 
 
-def _fr(score: Decimal | None) -> str:
+def _as_is(text: str, **params) -> str:
+    """The French sentence itself: what gettext gives where no language is chosen."""
+    return text % params if params else text
+
+
+def _fr(score: Decimal | None, _=_as_is) -> str:
     if score is None:
-        return "aucun admis"
+        return _("aucun admis")
     return format(Decimal(score).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "f").replace(".", ",")
 
 
-def explanation_text(e: Explanation, woman: bool) -> str:
+def explanation_text(e: Explanation, woman: bool, _=_as_is) -> str:
     """One French sentence: « Dernier admis sur places ouvertes : 14,25 ; sur places
     réservées : 13,10 ; votre note : 12,80 » (two decimals, rounded half up; « aucun admis »
     when nobody holds such a seat). For a man « sur places réservées aux candidates » : the
-    reserved seats are for women, a man only gets one that no woman takes."""
-    reserved = "sur places réservées" if woman else "sur places réservées aux candidates"
-    return (f"Dernier admis sur places ouvertes : {_fr(e.open_score)} ; "
-            f"{reserved} : {_fr(e.reserved_score)} ; votre note : {_fr(e.score)}")
+    reserved seats are for women, a man only gets one that no woman takes. `_`: a gettext
+    (Flask-Babel's on a page, for the reader's language); the module itself stays pure."""
+    reserved = _("sur places réservées") if woman else _("sur places réservées aux candidates")
+    return _("Dernier admis sur places ouvertes : %(open)s ; %(reserved)s : %(reserved_score)s ; votre note : "
+             "%(score)s", open=_fr(e.open_score, _), reserved=reserved, reserved_score=_fr(e.reserved_score, _),
+             score=_fr(e.score, _))
 
 
 def _check_offers(offers: list[OfferSeats]) -> None:

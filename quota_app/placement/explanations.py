@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ..applications.models import ApplicationChoice
@@ -57,6 +58,7 @@ def explanations_for(application) -> list[ChoiceExplanation]:
         explanation = Explanation(offer_id=choice.offer_id, position=choice.rank, open_score=cutoff.cutoff_score,
                                   reserved_score=cutoff.reserved_cutoff_score, score=Decimal(score))
         label = offer_label(choice.offer)
-        found.append(ChoiceExplanation(choice.rank, choice.offer_id, label,
-                                       f"Choix {choice.rank} ({label}) : {explanation_text(explanation, woman)}"))
+        found.append(ChoiceExplanation(choice.rank, choice.offer_id, label, gettext(
+            "Choix %(rank)s (%(label)s) : %(why)s", rank=choice.rank, label=label,
+            why=explanation_text(explanation, woman, gettext))))
     return found

@@ -9,6 +9,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import N_
 from ..modelutil import one_of
 from ..timeutil import utcnow
 
@@ -16,14 +17,14 @@ PLACEMENT_STATUSES = ("offered", "accepted", "declined", "expired", "superseded"
                       "reoriented")
 _LIVE = "status IN ('offered', 'accepted')"
 PLACEMENT_STATUS_LABELS = {
-    "offered": "Proposée, en attente de votre réponse",
-    "accepted": "Acceptée",
-    "declined": "Refusée (désistement)",
-    "expired": "Expirée (pas de réponse avant la date limite)",
-    "superseded": "Remplacée par une meilleure affectation",
-    "withdrawn": "Libérée (dossier retiré)",
-    "refused": "Libérée (refus de la commission mixte, visa refusé ou départ annulé)",
-    "reoriented": "Remplacée par une réorientation de la commission mixte",
+    "offered": N_("Proposée, en attente de votre réponse"),
+    "accepted": N_("Acceptée"),
+    "declined": N_("Refusée (désistement)"),
+    "expired": N_("Expirée (pas de réponse avant la date limite)"),
+    "superseded": N_("Remplacée par une meilleure affectation"),
+    "withdrawn": N_("Libérée (dossier retiré)"),
+    "refused": N_("Libérée (refus de la commission mixte, visa refusé ou départ annulé)"),
+    "reoriented": N_("Remplacée par une réorientation de la commission mixte"),
 }
 
 

@@ -8,16 +8,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..i18n import N_
 from .explanations import ChoiceExplanation, explanations_for
 from .models import AllocationRound, Placement, WaitingListEntry
 from .services import ANSWER_PHASES
 
 LEFT_REASONS = {
-    "offered": "une place vous a été proposée sur cette formation",
-    "moved_up": "vous avez accepté une formation que vous préférez",
-    "gave_up": "vous avez renoncé à cette liste d'attente",
-    "expired": "vous n'avez pas répondu à temps à une place proposée",
-    "withdrawn": "votre dossier est retiré",
+    "offered": N_("une place vous a été proposée sur cette formation"),
+    "moved_up": N_("vous avez accepté une formation que vous préférez"),
+    "gave_up": N_("vous avez renoncé à cette liste d'attente"),
+    "expired": N_("vous n'avez pas répondu à temps à une place proposée"),
+    "withdrawn": N_("votre dossier est retiré"),
 }
 
 
