@@ -40,6 +40,11 @@ MAX_DURATION_MONTHS = 60
 ACADEMIC_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
 
 
+def N_(text: str) -> str:
+    """Marks a sentence for the catalogue (as quota_app.i18n.N_, without importing Flask here)."""
+    return text
+
+
 def _d(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
@@ -179,9 +184,9 @@ def academic_year_of(received: date, first_month: int = 6) -> str:
 
 KINDS = ("reenrolment", "visa", "arrival")
 KIND_LABELS = {
-    "reenrolment": "Documents de réinscription manquants",
-    "visa": "Visa non accordé à un mois de la formation",
-    "arrival": "Arrivée non enregistrée une semaine après le voyage",
+    "reenrolment": N_("Documents de réinscription manquants"),
+    "visa": N_("Visa non accordé à un mois de la formation"),
+    "arrival": N_("Arrivée non enregistrée une semaine après le voyage"),
 }
 
 
@@ -225,7 +230,17 @@ class Alert:
     campaign_id: int
     campaign: str
     due: date
-    message: str
+    text: str                         # the French sentence with %(name)s placeholders (a msgid)
+    params: tuple = ()                # its values, as (name, value) pairs
+
+    @property
+    def message(self) -> str:
+        """The sentence in French; a page shows `_(alert.text, **alert.values)` instead."""
+        return self.text % self.values
+
+    @property
+    def values(self) -> dict:
+        return dict(self.params)
 
     @property
     def label(self) -> str:
@@ -265,7 +280,8 @@ def _reenrolment(row: TraineeRow, today: date, settings: AlertSettings) -> Alert
     if year in row.reenrolled_years:
         return None
     return Alert("reenrolment", row.application_id, row.reference, row.name, row.campaign_id, row.campaign, deadline,
-                 f"Documents de réinscription {year} non reçus (date limite : {_d(deadline)}).")
+                 N_("Documents de réinscription %(year)s non reçus (date limite : %(deadline)s)."),
+                 (("year", year), ("deadline", _d(deadline))))
 
 
 def _visa(row: TraineeRow, today: date, settings: AlertSettings) -> Alert | None:
@@ -277,7 +293,8 @@ def _visa(row: TraineeRow, today: date, settings: AlertSettings) -> Alert | None
     if today < due:
         return None
     return Alert("visa", row.application_id, row.reference, row.name, row.campaign_id, row.campaign, due,
-                 f"Visa non accordé à un mois de la formation (début le {_d(row.training_starts_on)}).")
+                 N_("Visa non accordé à un mois de la formation (début le %(start)s)."),
+                 (("start", _d(row.training_starts_on)),))
 
 
 def _arrival(row: TraineeRow, today: date, settings: AlertSettings) -> Alert | None:
@@ -287,7 +304,8 @@ def _arrival(row: TraineeRow, today: date, settings: AlertSettings) -> Alert | N
     if today < due:
         return None
     return Alert("arrival", row.application_id, row.reference, row.name, row.campaign_id, row.campaign, due,
-                 f"Arrivée non enregistrée une semaine après le voyage du {_d(row.travel_date)}.")
+                 N_("Arrivée non enregistrée une semaine après le voyage du %(travel)s."),
+                 (("travel", _d(row.travel_date)),))
 
 
 def alerts(rows: Iterable[TraineeRow], today: date, settings: AlertSettings | None = None) -> list[Alert]:

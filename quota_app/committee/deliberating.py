@@ -1198,22 +1198,25 @@ class ChairSummary:
 
     @property
     def next_step(self) -> str:
-        """What the chair has to do now, in French."""
+        """What the chair has to do now, in the reader's language (a page only: never the PV)."""
+        from flask_babel import gettext, ngettext
+
         if self.validated:
-            return "Délibération validée : le procès-verbal scellé est disponible."
+            return gettext("Délibération validée : le procès-verbal scellé est disponible.")
         if self.phase != PHASE and not self.opened:
-            return (f"La campagne est en phase « {self.phase_label} » : la délibération s'ouvrira pendant "
-                    "la phase « Délibération ».")
+            return gettext("La campagne est en phase « %(phase)s » : la délibération s'ouvrira pendant la phase "
+                           "« Délibération ».", phase=gettext(self.phase_label))
         if not self.opened:
-            return "Ouvrez la délibération."
+            return gettext("Ouvrez la délibération.")
         if self.reviews_submitted < self.reviews_expected:
-            return (f"{self.reviews_expected - self.reviews_submitted} évaluation(s) restent à soumettre "
-                    "avant la validation.")
+            return ngettext("%(num)s évaluation reste à soumettre avant la validation.",
+                            "%(num)s évaluations restent à soumettre avant la validation.",
+                            self.reviews_expected - self.reviews_submitted)
         if not self.session_recorded:
-            return "Enregistrez la séance : date, lieu et membres présents."
+            return gettext("Enregistrez la séance : date, lieu et membres présents.")
         if self.quorum is not None and not self.quorum.met:
             return self.quorum.message
-        return "Tout est prêt : vérifiez le classement et validez la délibération."
+        return gettext("Tout est prêt : vérifiez le classement et validez la délibération.")
 
 
 def _summary(committee: Committee) -> ChairSummary:

@@ -206,3 +206,11 @@ def test_the_history_shows_dates_and_establishments_as_people_write_them(app):
         assert _shown("status", "enrolled", {}) == "Inscrit"
         assert _shown("situation_6m", "employed", {}) == "En emploi"
         assert _shown("abandonment_reason", "", {}) == "—"
+
+
+def test_the_alerts_in_english_on_a_trainee_page(client, db, login, year):
+    login(year.amci)
+    client.post("/langue", data={"lang": "en", "next": "/"})
+    page = words(text(client.get(f"{URL}stagiaire/{year.trainees[0]}")))
+    assert "Visa not granted one month before the training (starts on 01/10/2026)." in page
+    assert "Visa non accordé" not in page
