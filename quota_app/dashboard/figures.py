@@ -3,7 +3,7 @@ data changes, and their HTML rendered once per language. The year's journey (fun
 part of them: the selected campaign's and, year on year, those of the campaigns of its kind,
 each of which the cache also keeps on its own (switching campaign reuses them)."""
 from flask import render_template
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from markupsafe import Markup
 
 from ..extensions import db
@@ -11,41 +11,35 @@ from . import cache, charts, funnel, numbers, rates, stats
 
 
 def dashboard_figures(campaign) -> dict:
-    """The numbers and their charts: what the cache keeps (read-only once built), with the
-    HTML rendered from them once per locale in "html" (some 150 gettext and method calls
-    per page, most of a cached page's time)."""
+    """The numbers: what the cache keeps (read-only once built), with the HTML rendered from
+    them once per locale in "html" (the charts drawn in that language, some 150 gettext and
+    method calls per page, most of a cached page's time)."""
     data = stats.campaign_stats(campaign)
+    selected, years = funnel.journey(campaign)
+    return {"data": data, "total": sum(data["funnel"].values()),
+            "journey": {"years": years, "selected": selected, "rates": selected.rates()}, "html": {}}
+
+
+def charts_in(figures: dict, locale: str) -> dict:
+    """The charts of the figures, their titles and labels in the reader's language."""
+    data, journey = figures["data"], figures["journey"]
     reserved = data["reserved"]
     return {
-        "data": data,
-        "total": sum(data["funnel"].values()),
         "funnel_chart": charts.bar_chart(
-            "Dossiers par statut", [(stats.status_label(s), n) for s, n in data["funnel"].items()]),
+            gettext("Dossiers par statut"),
+            [(gettext(stats.status_label(s)), n) for s, n in data["funnel"].items()]),
         "breakdowns": [
-            (b, charts.bar_chart(b.title, [(label, b.total(key)) for key, label in b.rows]))
+            (b, charts.bar_chart(gettext(b.title), [(gettext(label), b.total(key)) for key, label in b.rows]))
             for b in data["breakdowns"]
         ],
         "fill_chart": charts.bar_chart(
-            "Places occupées par offre", [(f.offer_code, f.filled) for f in data["seat_fill"]],
+            gettext("Places occupées par offre"), [(f.offer_code, f.filled) for f in data["seat_fill"]],
             maximum=max([f.seats for f in data["seat_fill"]] + [1])),
-        "reserved_chart": charts.progress_bar("Places réservées pourvues", reserved.placed, reserved.target),
-        "journey": journey_figures(campaign),
-        "html": {},
-    }
-
-
-def journey_figures(campaign) -> dict:
-    """The journey of the campaign and of the campaigns of its kind, with its funnel chart."""
-    selected, years = funnel.journey(campaign)
-    stage_rates = selected.rates()
-    return {
-        "years": years,
-        "selected": selected,
-        "rates": stage_rates,
-        "chart": charts.funnel_chart(
-            "Parcours de l'année : dossiers à chaque étape",
-            [(r.label, r.count, numbers.percent(r.of_applied, "fr") if r.of_applied is not None else "")
-             for r in stage_rates]),
+        "reserved_chart": charts.progress_bar(gettext("Places réservées pourvues"), reserved.placed, reserved.target),
+        "journey": {**journey, "chart": charts.funnel_chart(
+            gettext("Parcours de l'année : dossiers à chaque étape"),
+            [(gettext(r.label), r.count, numbers.percent(r.of_applied, locale) if r.of_applied is not None else "")
+             for r in journey["rates"]])},
     }
 
 
@@ -57,7 +51,7 @@ def figures_html(figures: dict):
                                choice_titles=tuple(stats.CHOICE_TITLES.values()),
                                stage_labels=rates.STAGE_LABELS, stages=rates.STAGES,
                                fmt_number=numbers.number, fmt_percent=numbers.percent,
-                               **{k: v for k, v in figures.items() if k != "html"})
+                               data=figures["data"], total=figures["total"], **charts_in(figures, locale))
         # The HTML of our own template, rendered (autoescaped) just above (bandit B704).
         figures["html"][locale] = html = Markup(html)  # nosec B704
     return html

@@ -394,3 +394,17 @@ def test_switching_campaign_reuses_the_cached_journeys(client, db, two_years, ma
     for campaign_id in (world.campaign_id, later.campaign_id, world.campaign_id):
         assert client.get(f"/gestion/tableau-de-bord/?campaign={campaign_id}").status_code == 200
     assert sorted(calls) == sorted([world.campaign_id, later.campaign_id])  # once each
+
+
+def test_the_charts_speak_the_language_of_the_page(client, db, login, make_user):
+    import factories
+
+    campaign = factories.make_campaign()
+    db.session.commit()
+    login(make_user("manager"))
+    french = client.get(f"/gestion/tableau-de-bord/?campaign={campaign.id}").get_data(as_text=True)
+    assert "Parcours de l&#39;année : dossiers à chaque étape" in french or "Parcours de l'année : dossiers à chaque étape" in french
+    client.post("/langue", data={"lang": "en", "next": "/"})
+    english = client.get(f"/gestion/tableau-de-bord/?campaign={campaign.id}").get_data(as_text=True)
+    assert "The year&#39;s journey: applications at each stage" in english or "The year's journey: applications at each stage" in english
+    assert "Dossiers par statut" not in english and "Candidatures soumises" not in english
