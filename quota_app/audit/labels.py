@@ -202,21 +202,27 @@ def action_label(code: str) -> str | None:
 
 # The first part of a code: the menu offers each family as a whole.
 FAMILIES: dict[str, str] = {
-    "application": "Dossiers des candidats", "auth": "Connexions et mots de passe", "consent": "Consentements",
-    "user": "Comptes", "campaign": "Campagnes", "offer": "Offres de places", "reference": "Données de référence",
-    "committee": "Comités", "placement": "Affectation", "document": "Documents scellés", "import": "Imports",
-    "export": "Exports", "seed_demo": "Données de démonstration",
-    "retention": "Conservation et effacement des données",
+    "application": N_("Dossiers des candidats"), "auth": N_("Connexions et mots de passe"), "consent": N_("Consentements"),
+    "user": N_("Comptes"), "campaign": N_("Campagnes"), "offer": N_("Offres de places"), "reference": N_("Données de référence"),
+    "committee": N_("Comités"), "placement": N_("Affectation"), "document": N_("Documents scellés"), "import": N_("Imports"),
+    "export": N_("Exports"), "seed_demo": N_("Données de démonstration"),
+    "retention": N_("Conservation et effacement des données"),
 }
 
 
-def action_choices(known: Iterable[str]) -> list[tuple[str, str]]:
+def _as_is(text: str, **params) -> str:
+    return text % params if params else text
+
+
+def action_choices(known: Iterable[str], _=_as_is) -> list[tuple[str, str]]:
     """(value, label) for the action menu: each family (« Comités : toutes les actions »), then
-    every labelled code and those met in the journal, sorted by label."""
+    every labelled code and those met in the journal, sorted by label. `_`: the page's gettext
+    (the labels come back in the reader's language)."""
     codes = set(ACTION_LABELS) | set(known)
-    families = [(f"{head}.", f"{label} : toutes les actions") for head, label in
-                sorted(FAMILIES.items(), key=lambda item: item[1].lower())]
-    return families + sorted(((c, action_label(c) or c) for c in codes), key=lambda item: item[1].lower())
+    families = sorted(((f"{head}.", _("%(family)s : toutes les actions", family=_(label)))
+                       for head, label in FAMILIES.items()), key=lambda item: item[1].lower())
+    return families + sorted(((c, _(action_label(c)) if action_label(c) else c) for c in codes),
+                             key=lambda item: item[1].lower())
 
 
 OBJECT_TYPES: dict[str, str] = {

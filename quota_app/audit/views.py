@@ -26,8 +26,8 @@ def _menus(form: AuditFilterForm, campaigns) -> None:
     """The menus' choices; a value typed in the address that is not in a menu stays chosen."""
     form.campaign.choices = [SelectChoice("", _("Toutes"))] + [
         SelectChoice(str(c.id), f"{c.code} · {c.title}") for c in campaigns]
-    actions = labels.action_choices(queries.known_actions())
-    form.action.choices = [SelectChoice("", _("Toutes"))] + [SelectChoice(v, _(t)) for v, t in actions]
+    actions = labels.action_choices(queries.known_actions(), _)
+    form.action.choices = [SelectChoice("", _("Toutes"))] + [SelectChoice(v, t) for v, t in actions]
     types = sorted(((t, labels.object_type_label(t)) for t in queries.known_object_types()), key=lambda i: i[1])
     form.object_type.choices = [SelectChoice("", _("Tous"))] + [SelectChoice(v, _(t)) for v, t in types]
     for field in (form.action, form.object_type):

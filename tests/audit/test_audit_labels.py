@@ -194,3 +194,11 @@ def test_values_in_french(app):
 def test_labels_are_french_sentences(code):
     label = labels.ACTION_LABELS[code]
     assert label[0].isupper() and "." not in label.split(" ")[0] and "_" not in label
+
+
+def test_the_action_menu_in_english(client, login, make_user):
+    login(make_user("manager"))
+    client.post("/langue", data={"lang": "en", "next": "/"})
+    body = text(client.get(URL))
+    assert ": all actions" in body and "toutes les actions" not in body
+    assert "Review submitted" in body   # an action's label, translated once
