@@ -24,8 +24,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.report import fr, verdict  # noqa: E402
+from bench.servers import free_port, start_gunicorn, stop  # noqa: E402
 
 P95_MAX_MS = 150.0
 # Issue 4 asked 300 req/s where the bare page reached about 500; issue 10 keeps that demand as
@@ -69,10 +68,6 @@ end
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def seed_database(path: Path, folder: Path, applicants: int, seed: int) -> dict:
@@ -119,33 +114,8 @@ def seed_database(path: Path, folder: Path, applicants: int, seed: int) -> dict:
     return {"campaign": campaign_id, "region": region_id, "cookie": cookie, "phone": phone}
 
 
-def start_gunicorn(target: str, port: int, log: Path) -> subprocess.Popen:
-    handle = open(log, "wb")
-    process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "--threads", "1",
-         "-b", f"127.0.0.1:{port}", target],
-        cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, env=os.environ.copy(), start_new_session=True)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn {target} s'est arrêté :\n{log.read_text()[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"gunicorn {target} ne répond pas sur le port {port}")
 
 
-def stop(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)  # the master stops its workers
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def check_200(port: int, path: str, cookie: str | None) -> None:

@@ -44,8 +44,6 @@ import random
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -59,6 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.report import fr, verdict  # noqa: E402
+from bench.servers import free_port, start_gunicorn, stop  # noqa: E402
 from tests.notifications.fakes import SlowSMTPServer  # noqa: E402  (the tests' local SMTP, no delay)
 
 DATABASE = "rush_bench"
@@ -105,28 +104,8 @@ def served_app():
     return app
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int, threads: int, env: dict, log: Path) -> subprocess.Popen:
-    handle = open(log, "wb")
-    process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "--threads", str(threads),
-         "-b", f"127.0.0.1:{port}", "--backlog", "2048", "bench.rush_bench:served_app()"],
-        cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn s'est arrêté :\n{log.read_text()[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"gunicorn ne répond pas sur le port {port}")
 
 
 def start_worker(env: dict, log: Path) -> subprocess.Popen:
@@ -146,15 +125,6 @@ def wait_for_worker(app, env: dict, ids: list[int], timeout: float = RECEIPT_WAI
     return None
 
 
-def stop(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)  # the master stops its workers
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 # --- the database ---------------------------------------------------------------------------
@@ -638,7 +608,8 @@ def main(argv=None) -> int:
               f"{time.perf_counter() - seconds:.0f} s (services du candidat)")
         flush_queue(env)
         port = free_port()
-        process = start_gunicorn(port, args.workers, args.threads, env, folder / "gunicorn.log")
+        process = start_gunicorn("bench.rush_bench:served_app()", port, folder / "gunicorn.log", workers=args.workers,
+                                 threads=args.threads, env=env, extra=("--backlog", "2048"))
         worker = start_worker(env, folder / "worker.log")
         browsers = [Browser(port, f["email"], f["application"]) for f in seeded["files"]]
         print(f"Connexions : {len(browsers)} candidats connectés par le formulaire en "

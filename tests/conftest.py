@@ -195,3 +195,20 @@ def reference(app):
         seed_reference()
         database.session.commit()
     return True
+
+
+@pytest.fixture
+def wide_pool(app, db, request):
+    """A connection for every thread at once (the application's pool holds 5 + 10): the test
+    module's THREADS transactions really are open together, waiting on each other's locks."""
+    threads = getattr(request.module, "THREADS", 20)
+    engines = db._app_engines[app]
+    original = engines[None]
+    db.session.remove()
+    wide = create_engine(original.url, pool_size=threads + 5, max_overflow=0,
+                         **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    engines[None] = wide
+    yield wide
+    db.session.remove()
+    engines[None] = original
+    wide.dispose()

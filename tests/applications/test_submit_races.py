@@ -95,23 +95,6 @@ def _text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
-@pytest.fixture
-def wide_pool(app, db):
-    """A connection for every thread at once (the application's pool holds 5 + 10)."""
-    from sqlalchemy import create_engine
-
-    engines = db._app_engines[app]
-    original = engines[None]
-    db.session.remove()
-    wide = create_engine(original.url, pool_size=THREADS + 5, max_overflow=0,
-                         **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
-    engines[None] = wide
-    yield wide
-    db.session.remove()
-    engines[None] = original
-    wide.dispose()
-
-
 @pytest.mark.postgres_only
 def test_twenty_simultaneous_submissions_give_one(app, db, draft, request):
     user_id, app_id = draft

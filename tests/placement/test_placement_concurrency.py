@@ -17,24 +17,6 @@ import pytest
 THREADS = 50
 
 
-@pytest.fixture
-def wide_pool(app, db):
-    """A pool of connections for every thread at once (the application's holds 5 + 10): the 50
-    transactions really are open together, waiting on the campaign's row lock."""
-    from sqlalchemy import create_engine
-
-    engines = db._app_engines[app]
-    original = engines[None]
-    db.session.remove()
-    wide = create_engine(original.url, pool_size=THREADS + 5, max_overflow=0,
-                         **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
-    engines[None] = wide
-    yield wide
-    db.session.remove()
-    engines[None] = original
-    wide.dispose()
-
-
 @pytest.mark.postgres_only
 def test_fifty_answers_at_once_around_ten_seats(app, db, placement_forty_world, pw_now, pw_check, request):
     from quota_app.auth.models import User
