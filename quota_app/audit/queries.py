@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import distinct, select
 from sqlalchemy.orm import joinedload
 
@@ -126,11 +127,11 @@ def _actor(event: AuditEvent, personal_data: bool) -> tuple[str | None, str | No
     if actor is None:
         return None, None
     if getattr(actor, "role", None) != "applicant":
-        return actor.full_name or actor.email or f"Compte n° {actor.id}", actor.email if actor.full_name else None
+        return actor.full_name or actor.email or _("Compte n° %(id)s", id=actor.id), actor.email if actor.full_name else None
     if not personal_data:
-        return f"Candidat (compte n° {actor.id})", None
+        return _("Candidat (compte n° %(id)s)", id=actor.id), None
     contact = masking.mask_text(actor.email or actor.phone) or None
-    return (actor.full_name, contact) if actor.full_name else (contact or f"Compte n° {actor.id}", None)
+    return (actor.full_name, contact) if actor.full_name else (contact or _("Compte n° %(id)s", id=actor.id), None)
 
 
 def event_views(events: list[AuditEvent], *, personal_data: bool = True) -> list[EventView]:
@@ -161,7 +162,7 @@ def event_views(events: list[AuditEvent], *, personal_data: bool = True) -> list
     names = {key: labels.value_describers.get(key)(found) for key, found in values.items() if found}
     views = []
     for event, rows in zip(events, changes):
-        kind = labels.object_type_label(event.object_type)
+        kind = _(labels.object_type_label(event.object_type))
         known = access.get(event.object_type, {}).get(event.object_id) if event.object_id else None
         about_applicant = (event.object_type in labels.APPLICANT_OBJECT_TYPES
                            or event.action.partition(".")[0] in labels.APPLICANT_FAMILIES
@@ -179,7 +180,7 @@ def event_views(events: list[AuditEvent], *, personal_data: bool = True) -> list
         if described:
             shown = f"{kind} {described}"
         elif event.object_id:
-            shown = f"{kind} n° {event.object_id}"
+            shown = _("%(kind)s n° %(id)s", kind=kind, id=event.object_id)
         else:
             shown = kind
         action = labels.action_label(event.action)

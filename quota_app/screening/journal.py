@@ -14,6 +14,7 @@ Objects of the stages above screening (committees, placements...) keep the journ
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..applications.models import SEX_LABELS, STATUS_LABELS, Application, ApplicationDocument
@@ -106,7 +107,7 @@ def applications_access(ids) -> dict[str, ObjectAccess]:
     for i, ref, status, submitted_at in rows:
         hidden = _draft(status, submitted_at)
         found[str(i)] = ObjectAccess(
-            reference=f"n° {i} (brouillon)" if hidden or not ref else ref, about_applicant=True, hidden=hidden,
+            reference=_("n° %(id)s (brouillon)", id=i) if hidden or not ref else ref, about_applicant=True, hidden=hidden,
             reveal_url=None if hidden else url_for("screening.show_identity", application_id=i))
     return found
 
@@ -120,15 +121,15 @@ def application_documents_access(ids) -> dict[str, ObjectAccess]:
     found = {}
     for i, app_id, ref, status, submitted_at in rows:
         hidden = _draft(status, submitted_at)
-        file = f"n° {app_id} (brouillon)" if hidden or not ref else ref
-        found[str(i)] = ObjectAccess(reference=f"n° {i} du dossier {file}", about_applicant=True, hidden=hidden)
+        file = _("n° %(id)s (brouillon)", id=app_id) if hidden or not ref else ref
+        found[str(i)] = ObjectAccess(reference=_("n° %(id)s du dossier %(file)s", id=i, file=file), about_applicant=True, hidden=hidden)
     return found
 
 
 def users_access(ids) -> dict[str, ObjectAccess]:
     """Candidates' accounts only: a staff account is named as the describer says."""
     rows = db.session.execute(select(User.id).where(User.id.in_(_int_ids(ids)), User.role == "applicant"))
-    return {str(i): ObjectAccess(reference=f"n° {i} (compte d'un candidat)", about_applicant=True) for (i,) in rows}
+    return {str(i): ObjectAccess(reference=_("n° %(id)s (compte d'un candidat)", id=i), about_applicant=True) for (i,) in rows}
 
 
 ACCESS = {"applications": applications_access, "application_documents": application_documents_access,

@@ -202,3 +202,18 @@ def test_the_action_menu_in_english(client, login, make_user):
     body = text(client.get(URL))
     assert ": all actions" in body and "toutes les actions" not in body
     assert "Review submitted" in body   # an action's label, translated once
+
+
+def test_the_journal_names_objects_in_the_readers_language(client, db, login, make_user):
+    from quota_app.audit.services import record
+    from quota_app.auth.models import User
+
+    applicant, admin = make_user("applicant"), make_user("admin")
+    record(db.session.get(User, applicant.id), "user.locale", db.session.get(User, applicant.id),
+           before={"locale": "fr"}, after={"locale": "en"})
+    db.session.commit()
+    login(admin)
+    assert f"n° {applicant.id} (compte d'un candidat)" in text(client.get(URL))
+    client.post("/langue", data={"lang": "en", "next": "/"})
+    body = text(client.get(URL))
+    assert f"no. {applicant.id} (an applicant's account)" in body and "compte d'un candidat" not in body
