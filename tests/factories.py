@@ -115,6 +115,33 @@ def _free_year(overrides: dict) -> dict:
     return values
 
 
+def make_open_campaign(code: str = "Q2026", title: str = "Quota 2026-2027", *, programmes=("TS-DD",),
+                       documents=(), establishment: str = "ISTA-CASA", year: int = 2026):
+    """An open campaign whose window is around the real clock (for pages, whose views read
+    utcnow): one offer per programme code at `establishment` (5, 6, 7… seats), the `documents`
+    (type codes) required. Committed; the Campaign."""
+    from quota_app.campaigns.models import Campaign, CampaignDocument, Offer
+    from quota_app.reference.models import DocumentType, Establishment, Programme
+    from quota_app.timeutil import utcnow
+
+    db = _db()
+    now = utcnow()
+    campaign = Campaign(code=code, title=title, year=year, phase="open", reference_date=date(now.year, 9, 1),
+                        opens_at=now - timedelta(days=5), closes_at=now + timedelta(days=20), reference_prefix="MLI")
+    db.session.add(campaign)
+    db.session.flush()
+    place = db.session.query(Establishment).filter_by(code=establishment).one()
+    for index, programme_code in enumerate(programmes):
+        programme = db.session.query(Programme).filter_by(code=programme_code).one()
+        db.session.add(Offer(campaign_id=campaign.id, programme_id=programme.id, establishment_id=place.id,
+                             code=f"{programme_code}-{establishment.split('-')[-1]}", seats=5 + index))
+    for document_code in documents:
+        document_type = db.session.query(DocumentType).filter_by(code=document_code).one()
+        db.session.add(CampaignDocument(campaign_id=campaign.id, document_type_id=document_type.id, required=True))
+    db.session.commit()
+    return campaign
+
+
 def make_draft_campaign(actor=None, **overrides):
     """A bare draft campaign (no offers, criteria or documents yet)."""
     from quota_app.campaigns import services

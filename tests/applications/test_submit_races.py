@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import traceback
-from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -23,26 +22,10 @@ CONFLICT = "Ce dossier a été modifié entre-temps. Rechargez la page et recomm
 @pytest.fixture
 def open_campaign(app, db, reference):
     """An open campaign whose window is around the real clock (the views use utcnow)."""
-    from quota_app.campaigns.models import Campaign, CampaignDocument, Offer
-    from quota_app.reference.models import DocumentType, Establishment, Programme
-    from quota_app.timeutil import utcnow
+    import factories
 
-    now = utcnow()
-    item = Campaign(code="Q-RACE", title="Quota course", year=2026, phase="open",
-                    reference_date=date(now.year, 9, 1), opens_at=now - timedelta(days=5),
-                    closes_at=now + timedelta(days=20), reference_prefix="MLI")
-    db.session.add(item)
-    db.session.flush()
-    casa = db.session.query(Establishment).filter_by(code="ISTA-CASA").one()
-    for index, code in enumerate(("TS-DD", "T-MI")):
-        programme = db.session.query(Programme).filter_by(code=code).one()
-        db.session.add(Offer(campaign_id=item.id, programme_id=programme.id, establishment_id=casa.id,
-                             code=f"{code}-CASA", seats=5 + index))
-    for code in ("PHOTO", "DIPLOMA"):
-        doc = db.session.query(DocumentType).filter_by(code=code).one()
-        db.session.add(CampaignDocument(campaign_id=item.id, document_type_id=doc.id, required=True))
-    db.session.commit()
-    return item
+    return factories.make_open_campaign("Q-RACE", "Quota course", programmes=("TS-DD", "T-MI"),
+                                        documents=("PHOTO", "DIPLOMA"))
 
 
 @pytest.fixture

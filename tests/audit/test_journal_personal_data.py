@@ -7,7 +7,6 @@ data in the journal; a draft never submitted is not the managers' (file page, li
 export, journal)."""
 import html
 import json
-from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
@@ -52,21 +51,9 @@ def all_rows_text(db) -> str:
 @pytest.fixture
 def campaign(app, db, reference):
     """An open campaign (its window around now: the applicant acts through HTTP)."""
-    from quota_app.campaigns.models import Campaign, Offer
-    from quota_app.reference.models import Establishment, Programme
-    from quota_app.timeutil import utcnow
+    import factories
 
-    now = utcnow()
-    item = Campaign(code="Q2026", title="Quota 2026-2027", year=2026, phase="open",
-                    reference_date=date(now.year, 9, 1), opens_at=now - timedelta(days=5),
-                    closes_at=now + timedelta(days=20), reference_prefix="MLI")
-    db.session.add(item)
-    db.session.flush()
-    db.session.add(Offer(campaign_id=item.id, code="TS-DD-CASA", seats=5,
-                         programme_id=db.session.query(Programme).filter_by(code="TS-DD").one().id,
-                         establishment_id=db.session.query(Establishment).filter_by(code="ISTA-CASA").one().id))
-    db.session.commit()
-    return item.id
+    return factories.make_open_campaign().id
 
 
 @pytest.fixture

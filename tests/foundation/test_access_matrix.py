@@ -18,7 +18,7 @@ import ast
 import io
 import re
 import sys
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -306,26 +306,9 @@ def _clean_tables(app):
 
 def _open_campaign(db):
     """An open campaign with the offers and required documents the journey helpers fill in."""
-    from quota_app.campaigns.models import Campaign, CampaignDocument, Offer
-    from quota_app.reference.models import DocumentType, Establishment, Programme
-    from quota_app.timeutil import utcnow
+    import factories
 
-    now = utcnow()
-    campaign = Campaign(code="Q2026", title="Quota 2026-2027", year=2026, phase="open",
-                        reference_date=date(now.year, 9, 1), opens_at=now - timedelta(days=5),
-                        closes_at=now + timedelta(days=20), reference_prefix="MLI")
-    db.session.add(campaign)
-    db.session.flush()
-    casa = db.session.query(Establishment).filter_by(code="ISTA-CASA").one()
-    for index, code in enumerate(("TS-DD", "TS-IA", "T-MI")):
-        programme = db.session.query(Programme).filter_by(code=code).one()
-        db.session.add(Offer(campaign_id=campaign.id, programme_id=programme.id, establishment_id=casa.id,
-                             code=f"{code}-CASA", seats=5 + index))
-    for code in ("PHOTO", "DIPLOMA"):
-        document_type = db.session.query(DocumentType).filter_by(code=code).one()
-        db.session.add(CampaignDocument(campaign_id=campaign.id, document_type_id=document_type.id, required=True))
-    db.session.commit()
-    return campaign
+    return factories.make_open_campaign(programmes=("TS-DD", "TS-IA", "T-MI"), documents=("PHOTO", "DIPLOMA"))
 
 
 def _signed_in_client(app, user_id):

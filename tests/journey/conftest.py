@@ -7,26 +7,10 @@ import pytest
 @pytest.fixture
 def campaign(app, db, reference):
     """An open campaign (window around now) with four offers and two required documents."""
-    from quota_app.campaigns.models import Campaign, CampaignDocument, Offer
-    from quota_app.reference.models import DocumentType, Establishment, Programme
-    from quota_app.timeutil import utcnow
+    import factories
 
-    now = utcnow()
-    item = Campaign(code="Q2026", title="Quota 2026-2027", year=2026, phase="open",
-                    reference_date=date(now.year, 9, 1), opens_at=now - timedelta(days=5),
-                    closes_at=now + timedelta(days=20), reference_prefix="MLI")
-    db.session.add(item)
-    db.session.flush()
-    casa = db.session.query(Establishment).filter_by(code="ISTA-CASA").one()
-    for index, code in enumerate(("TS-DD", "TS-IA", "T-MI", "Q-CONF")):
-        programme = db.session.query(Programme).filter_by(code=code).one()
-        db.session.add(Offer(campaign_id=item.id, programme_id=programme.id, establishment_id=casa.id,
-                             code=f"{code}-CASA", seats=5 + index))
-    for code in ("PHOTO", "DIPLOMA"):
-        doc = db.session.query(DocumentType).filter_by(code=code).one()
-        db.session.add(CampaignDocument(campaign_id=item.id, document_type_id=doc.id, required=True))
-    db.session.commit()
-    return item.id
+    return factories.make_open_campaign(programmes=("TS-DD", "TS-IA", "T-MI", "Q-CONF"),
+                                        documents=("PHOTO", "DIPLOMA")).id
 
 
 @pytest.fixture
