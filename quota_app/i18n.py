@@ -6,12 +6,9 @@
 from flask import has_request_context, session
 from flask_login import current_user
 
+from .msgid import N_  # noqa: F401  (where the features import it from)
+
 SUPPORTED = ("fr", "en")
-
-
-def N_(text: str) -> str:
-    """Mark `text` for extraction into the catalogue; it is translated later, where it is shown."""
-    return text
 
 
 def select_locale() -> str:

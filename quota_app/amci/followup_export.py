@@ -22,8 +22,8 @@ from ..extensions import db
 from ..i18n import N_
 from ..reference.models import Establishment
 from . import money
-from .io import VISA_LABELS, build_spec
-from .models import SITUATION_LABELS, FollowUp, Nomination, ReenrolmentRecord
+from .io import build_spec
+from .models import SITUATION_LABELS, VISA_LABELS, FollowUp, Nomination, ReenrolmentRecord
 
 BATCH = 1000
 NAME_COLUMNS = ("Nom", "Prénoms")

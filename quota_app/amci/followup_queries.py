@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager
 
@@ -16,7 +17,7 @@ from ..extensions import db
 from ..reference.models import Establishment
 from ..screening.search import name_prefixes, starts_with
 from . import money
-from .models import SITUATION_LABELS, VISA_STATUSES, FollowUp, Nomination
+from .models import SITUATION_LABELS, VISA_LABELS, VISA_STATUSES, FollowUp, Nomination
 
 FILTERS = {
     "arrived": {"yes": "Arrivés", "no": "Pas encore arrivés"},
@@ -124,10 +125,6 @@ def _date_text(value) -> str:
 
 def _shown(key: str, value, establishments: dict[int, str]) -> str:
     """A value of the journal as the follow-up page shows it: dates, money, labels, codes."""
-    from flask_babel import gettext
-
-    from .followup_forms import VISA_CHOICES
-
     if value is None or value == "":
         return "—"
     if value is True or value is False:
@@ -135,7 +132,7 @@ def _shown(key: str, value, establishments: dict[int, str]) -> str:
     if key == "stipend_minor" and isinstance(value, int):
         return money.format_money(value)
     if key == "visa_status":
-        return str(dict(VISA_CHOICES).get(value, value))
+        return gettext(VISA_LABELS.get(value, value))
     if key == "status":
         return gettext(STATUS_LABELS.get(value, value))
     if key in ("situation_6m", "situation_12m"):

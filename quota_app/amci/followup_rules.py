@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterable, Mapping
 
+from ..msgid import N_
 from . import money
 
 VISA_STATUSES = ("not_started", "requested", "granted", "refused")
@@ -38,11 +39,6 @@ TEXT_LIMITS = {"amci_file_number": 40, "abandonment_reason": 2000, "departure_ca
                "situation_6m_sector": 120, "situation_12m_sector": 120}
 MAX_DURATION_MONTHS = 60
 ACADEMIC_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
-
-
-def N_(text: str) -> str:
-    """Marks a sentence for the catalogue (as quota_app.i18n.N_, without importing Flask here)."""
-    return text
 
 
 def _d(day: date) -> str:

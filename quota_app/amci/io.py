@@ -51,7 +51,7 @@ from ..spreadsheets import parsers
 from ..spreadsheets.spec import ColumnSpec, SheetSpec, validate_rows
 from ..timeutil import utcnow
 from . import followup, followup_rules, lists, money
-from .models import SITUATION_LABELS, FollowUp, ReenrolmentRecord
+from .models import SITUATION_LABELS, VISA_LABELS, FollowUp, ReenrolmentRecord
 
 KIND = "followup"
 SHEET_NAME = "Suivi AMCI"
@@ -59,8 +59,6 @@ IN_CHUNK = 500  # identifiers per IN (...) query
 FOLLOWABLE = ("placed", "accepted", "enrolled")
 IDENTIFIERS = ("reference", "nina", "passport_number")
 ID_LABELS = {"reference": "la référence", "nina": "le NINA", "passport_number": "le passeport"}
-VISA_LABELS = {"not_started": "Non demandé", "requested": "Demandé", "granted": "Accordé",
-               "refused": "Refusé"}
 # Words met in AMCI and OFPPT files for the same four states (normalised form).
 VISA_SYNONYMS = {
     "non commence": "not_started", "pas demande": "not_started", "a demander": "not_started",

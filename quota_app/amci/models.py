@@ -20,6 +20,9 @@ NOMINATION_STATUS_LABELS = {
     "withdrawn": N_("Retiré de la liste"),
 }
 VISA_STATUSES = ("not_started", "requested", "granted", "refused")
+# The visa's states in words: the follow-up sheets (export and import) and its history.
+VISA_LABELS = {"not_started": N_("Non demandé"), "requested": N_("Demandé"), "granted": N_("Accordé"),
+               "refused": N_("Refusé")}
 TRANSMITTAL_KINDS = ("initial", "supplementary")
 TRANSMITTAL_STATUSES = ("prepared", "sent", "received", "answered")
 TRANSMITTAL_STATUS_LABELS = {

@@ -726,7 +726,8 @@ def _when(moment: datetime | None) -> str:
 
 
 def what_next(application: Application, now: datetime | None = None) -> str:
-    """What happens next to the file, in a sentence for the applicant (French)."""
+    """What happens next to the file, in a sentence for the applicant (in the page's language; French
+    outside a request)."""
     now = now or utcnow()
     campaign = application.campaign
     status = application.status

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ..i18n import N_
+from ..msgid import N_, as_is
 from ..registry import Registry
 
 ACTION_LABELS: dict[str, str] = {
@@ -210,11 +210,7 @@ FAMILIES: dict[str, str] = {
 }
 
 
-def _as_is(text: str, **params) -> str:
-    return text % params if params else text
-
-
-def action_choices(known: Iterable[str], _=_as_is) -> list[tuple[str, str]]:
+def action_choices(known: Iterable[str], _=as_is) -> list[tuple[str, str]]:
     """(value, label) for the action menu: each family (« Comités : toutes les actions »), then
     every labelled code and those met in the journal, sorted by label. `_`: the page's gettext
     (the labels come back in the reader's language)."""

@@ -41,6 +41,7 @@ from itertools import compress, pairwise
 from operator import attrgetter
 
 from quota_app.gcpause import gc_paused
+from quota_app.msgid import as_is
 
 OPEN = "open"
 RESERVED = "reserved"
@@ -188,18 +189,13 @@ class Allocation:
         return result
 
 
-def _as_is(text: str, **params) -> str:
-    """The French sentence itself: what gettext gives where no language is chosen."""
-    return text % params if params else text
-
-
-def _fr(score: Decimal | None, _=_as_is) -> str:
+def _fr(score: Decimal | None, _=as_is) -> str:
     if score is None:
         return _("aucun admis")
     return format(Decimal(score).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "f").replace(".", ",")
 
 
-def explanation_text(e: Explanation, woman: bool, _=_as_is) -> str:
+def explanation_text(e: Explanation, woman: bool, _=as_is) -> str:
     """One French sentence: « Dernier admis sur places ouvertes : 14,25 ; sur places
     réservées : 13,10 ; votre note : 12,80 » (two decimals, rounded half up; « aucun admis »
     when nobody holds such a seat). For a man « sur places réservées aux candidates » : the

@@ -25,7 +25,7 @@ FEATURES = {
 }
 # Shared by every feature, knowing none: they may import each other, never a feature.
 SHARED = {
-    "extensions", "errors", "timeutil", "modelutil", "gcpause", "i18n", "urls", "security", "requestlog",
+    "extensions", "errors", "timeutil", "modelutil", "gcpause", "i18n", "msgid", "urls", "security", "requestlog",
     "viewhelpers", "permissions", "registry", "formfields", "identity",
     "audit", "notifications", "spreadsheets", "jobs", "imports", "exports", "documents", "ops", "uploads_names",
 }
